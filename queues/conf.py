@@ -1,0 +1,50 @@
+"""The board's own settings: ``QUEUEBOARD`` merged over defaults, re-read when settings change."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    # Dotted path to ``callable(user, backend_alias, queue_name) -> bool`` deciding who may see
+    # what. ``backend_alias`` and ``queue_name`` are None when asking about the board as a whole.
+    "ACCESS": "queues.permissions.staff_only",
+    "TITLE": "Queueboard",
+    "PAGE_SIZE": 20,
+    "MAX_PAGE_SIZE": 200,
+    # Characters of data and failure reason shown in job lists.
+    "PREVIEW_CHARS": 120,
+    # Characters of a payload pretty-printed on the job page; larger values are cut (and offered
+    # as a download).
+    "PAYLOAD_DISPLAY_CAP": 256 * 1024,
+    # Bytes of a payload returned inline by the JSON API before it is cut.
+    "API_PAYLOAD_CAP": 1024 * 1024,
+    # Log lines read for the job page (the newest ones).
+    "LOG_LINES": 1000,
+}
+
+
+@cache
+def get_config() -> dict[str, Any]:
+    user = getattr(settings, "QUEUEBOARD", {}) or {}
+    unknown = set(user) - set(DEFAULTS)
+    if unknown:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"Unknown QUEUEBOARD settings: {', '.join(sorted(unknown))}.")
+    return {**DEFAULTS, **user}
+
+
+def setting(name: str) -> Any:
+    return get_config()[name]
+
+
+def _clear(*, setting: str, **kwargs: Any) -> None:
+    if setting == "QUEUEBOARD":
+        get_config.cache_clear()
+
+
+setting_changed.connect(_clear, dispatch_uid="queueboard-conf-clear")
