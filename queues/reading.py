@@ -1,0 +1,69 @@
+"""What a user may see, read from every backend at once: shared by pages, the API and live updates."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+
+from .backends import backends
+from .backends.base import QueueBackend
+from .backends.errors import BackendError, QueueNotFound
+from .backends.types import QueueSummary
+from .permissions import can_view_backend, can_view_queue
+
+
+@dataclass
+class BackendSection:
+    """One backend's part of the overview: its queues, or why they could not be read."""
+
+    backend: QueueBackend
+    queues: list[QueueSummary] = field(default_factory=list)
+    problem: str | None = None
+
+
+def _visible_backends(user: object) -> list[QueueBackend]:
+    return [backends[alias] for alias in backends if can_view_backend(user, alias)]
+
+
+def _visible_queues(user: object, section: BackendSection) -> list[QueueSummary]:
+    return [q for q in section.queues if can_view_queue(user, section.backend, q.name)]
+
+
+async def _read_section(backend: QueueBackend) -> BackendSection:
+    try:
+        return BackendSection(backend, await backend.list_queues())
+    except BackendError as exc:
+        return BackendSection(backend, problem=str(exc))
+
+
+async def overview_sections(user: object) -> list[BackendSection]:
+    """Every backend the user may see with its visible queues, read concurrently."""
+    visible = await sync_to_async(_visible_backends)(user)
+    sections = list(await asyncio.gather(*(_read_section(b) for b in visible)))
+
+    def filter_all() -> None:
+        for section in sections:
+            section.queues = _visible_queues(user, section)
+
+    await sync_to_async(filter_all)()
+    return sections
+
+
+async def visible_backend(user: object, alias: str, queue: str) -> QueueBackend:
+    """The backend ``alias`` if the user may see ``queue`` in it; else ``QueueNotFound``.
+
+    Hidden and forbidden queues answer exactly like missing ones, so their names don't leak.
+    """
+
+    def lookup() -> QueueBackend | None:
+        if alias not in backends.settings or not can_view_backend(user, alias):
+            return None
+        backend = backends[alias]
+        return backend if can_view_queue(user, backend, queue) else None
+
+    backend = await sync_to_async(lookup)()
+    if backend is None:
+        raise QueueNotFound(alias, queue)
+    return backend

@@ -1,0 +1,94 @@
+"""Dataclasses to JSON-ready dicts for the API (and live updates). Values stay untrusted data:
+``JsonResponse`` escapes them for JSON; nothing here is ever marked safe for HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .backends.base import QueueBackend
+from .backends.types import JobDetail, JobPage, JobRef, JobSummary, Payload, QueueSummary
+from .conf import setting
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _payload(value: Payload) -> Any:
+    return value.as_api(int(setting("API_PAYLOAD_CAP")))
+
+
+def queue_to_dict(backend: QueueBackend, queue: QueueSummary) -> dict[str, Any]:
+    return {
+        "backend": backend.alias,
+        "backend_label": backend.label,
+        "kind": backend.kind,
+        "name": queue.name,
+        "paused": queue.paused,
+        "read_only": backend.is_queue_read_only(queue.name),
+        "counts": {state.value: queue.counts.get(state, 0) for state in backend.states},
+        "capabilities": backend.capabilities(),
+    }
+
+
+def ref_to_dict(ref: JobRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {
+        "backend": ref.backend,
+        "queue": ref.queue,
+        "id": ref.id,
+        "state": ref.state.value if ref.state else None,
+    }
+
+
+def job_summary_to_dict(job: JobSummary) -> dict[str, Any]:
+    return {
+        "backend": job.backend,
+        "queue": job.queue,
+        "id": job.id,
+        "name": job.name,
+        "state": job.state.value,
+        "progress": _payload(job.progress),
+        "attempts_made": job.attempts_made,
+        "attempts_allowed": job.attempts_allowed,
+        "priority": job.priority,
+        "created_at": _time(job.created_at),
+        "processed_at": _time(job.processed_at),
+        "finished_at": _time(job.finished_at),
+        "due_at": _time(job.due_at),
+        "failed_reason": job.failed_reason,
+        "data_preview": job.data.preview(int(setting("PREVIEW_CHARS"))),
+        "data_size": job.data.size,
+        "problems": list(job.problems),
+    }
+
+
+def job_detail_to_dict(job: JobDetail) -> dict[str, Any]:
+    summary = job_summary_to_dict(job)
+    del summary["data_preview"]
+    return {
+        **summary,
+        "data": _payload(job.data),
+        "options": _payload(job.options),
+        "return_value": _payload(job.return_value),
+        "stacktrace": list(job.stacktrace),
+        "logs": list(job.logs),
+        "log_count": job.log_count,
+        "worker": job.worker,
+        "parent": ref_to_dict(job.parent),
+        "children": [ref_to_dict(child) for child in job.children],
+        "extra": {label: value for label, value in job.extra},
+    }
+
+
+def page_to_dict(page: JobPage) -> dict[str, Any]:
+    return {
+        "state": page.query.state.value,
+        "page": page.query.page,
+        "per_page": page.query.per_page,
+        "pages": page.pages,
+        "total": page.total,
+        "jobs": [job_summary_to_dict(job) for job in page.jobs],
+    }

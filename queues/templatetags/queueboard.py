@@ -1,0 +1,63 @@
+"""Small display helpers for the board's templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 1:
+        return f"{int(seconds * 1000)} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{int(seconds)} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d"
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """``1.5`` → ``1.5 s``; ``None`` → an em dash."""
+    return "\u2014" if seconds is None else _span(seconds)
+
+
+@register.filter
+def age(moment: datetime | None) -> str:
+    """How long ago (``3 min ago``) or ahead (``in 2 h``) a moment is."""
+    if moment is None:
+        return "\u2014"
+    delta = (timezone.now() - moment).total_seconds()
+    return f"{_span(delta)} ago" if delta >= 0 else f"in {_span(delta)}"
+
+
+@register.filter
+def bytesize(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+@register.filter
+def count_for(counts: dict, state: object) -> int:
+    return int(counts.get(state, 0))
+
+
+@register.filter
+def excerpt(text: str | None, chars: int = 120) -> str:
+    if not text:
+        return ""
+    flat = " ".join(str(text)[: int(chars) * 2].split())
+    return flat if len(flat) <= int(chars) else flat[: int(chars) - 1] + "\u2026"

@@ -1,0 +1,42 @@
+"""The read API (JSON), relative to wherever the app is mounted."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from ..reading import overview_sections, visible_backend
+from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict
+from .guards import board_api
+from .params import job_query
+
+
+@require_GET
+@board_api
+async def queues(request: HttpRequest) -> HttpResponse:
+    sections = await overview_sections(request.user)
+    return JsonResponse(
+        {
+            "queues": [queue_to_dict(s.backend, q) for s in sections for q in s.queues],
+            "problems": [
+                {"backend": s.backend.alias, "message": s.problem} for s in sections if s.problem
+            ],
+        }
+    )
+
+
+@require_GET
+@board_api
+async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
+    backend = await visible_backend(request.user, alias, queue)
+    summary = await backend.get_queue(queue)
+    page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
+    return JsonResponse({"queue": queue_to_dict(backend, summary), **page_to_dict(page)})
+
+
+@require_GET
+@board_api
+async def job(request: HttpRequest, alias: str, queue: str, job_id: str) -> HttpResponse:
+    backend = await visible_backend(request.user, alias, queue)
+    detail = await backend.get_job(queue, job_id)
+    return JsonResponse({"job": job_detail_to_dict(detail)})

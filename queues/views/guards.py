@@ -1,0 +1,102 @@
+"""Decorators that authenticate, check board access and turn expected errors into answers.
+
+Pages send anonymous visitors to the login page; the API answers 401/403 JSON. Backend errors
+(missing queue or job, server unreachable) and bad parameters become a clear page or JSON error
+with the right status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from ..backends.errors import BackendError
+from ..conf import setting
+from ..permissions import can_view_board
+from .params import BadRequest
+
+logger = logging.getLogger("queues")
+
+AsyncView = Callable[..., Awaitable[HttpResponse]]
+
+_TITLES = {
+    400: "Bad request",
+    401: "Login required",
+    403: "Access denied",
+    404: "Not found",
+    409: "Conflict",
+    503: "Queue server unavailable",
+}
+
+
+def _describe(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, BadRequest):
+        return 400, "bad_request", str(exc)
+    assert isinstance(exc, BackendError)
+    return exc.status, exc.code, str(exc)
+
+
+async def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render in a thread: context processors may touch the session or the database lazily."""
+    context = {"board_title": setting("TITLE"), **context}
+    return await sync_to_async(render)(request, template, context, status=status)
+
+
+async def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    title = _TITLES.get(status, "Error")
+    return await render_page(
+        request, "queues/error.html", {"status": status, "title": title, "message": message}, status
+    )
+
+
+def error_json(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def board_page(view: AsyncView) -> AsyncView:
+    @wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = await request.auser()
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.user = user
+        if not await sync_to_async(can_view_board)(user):
+            return await error_page(request, 403, "Your account may not view this board.")
+        try:
+            return await view(request, *args, **kwargs)
+        except (BadRequest, BackendError) as exc:
+            status, _code, message = _describe(exc)
+            if status >= 500:
+                logger.warning("Queueboard page %s: %s", request.path, message)
+            return await error_page(request, status, message)
+
+    return wrapper
+
+
+def board_api(view: AsyncView) -> AsyncView:
+    @wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = await request.auser()
+        if not user.is_authenticated:
+            return error_json(401, "not_authenticated", "Log in to use the Queueboard API.")
+        request.user = user
+        if not await sync_to_async(can_view_board)(user):
+            return error_json(403, "forbidden", "Your account may not use the Queueboard API.")
+        try:
+            return await view(request, *args, **kwargs)
+        except (BadRequest, BackendError) as exc:
+            status, code, message = _describe(exc)
+            if status >= 500:
+                logger.warning("Queueboard API %s: %s", request.path, message)
+            return error_json(status, code, message)
+
+    return wrapper

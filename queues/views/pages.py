@@ -1,0 +1,91 @@
+"""The board's HTML pages: overview, queue, job, and a job value's raw download."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from ..backends.types import Payload
+from ..conf import setting
+from ..reading import overview_sections, visible_backend
+from .guards import board_page, render_page
+from .params import BadRequest, job_query
+
+JOB_TABS = ("data", "options", "logs", "error", "timeline")
+DOWNLOADABLE = {"data": "data", "options": "options", "return-value": "return_value"}
+
+
+@require_GET
+@board_page
+async def overview(request: HttpRequest) -> HttpResponse:
+    sections = await overview_sections(request.user)
+    return await render_page(request, "queues/overview.html", {"sections": sections})
+
+
+@require_GET
+@board_page
+async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
+    backend = await visible_backend(request.user, alias, queue)
+    summary = await backend.get_queue(queue)
+    query = job_query(request.GET, backend, queue, summary)
+    page = await backend.list_jobs(query)
+    context = {
+        "backend": backend,
+        "queue": summary,
+        "page": page,
+        "state": query.state,
+        "preview_chars": setting("PREVIEW_CHARS"),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.target == "job-list":
+        return await render_page(request, "queues/partials/job_list.html", context)
+    return await render_page(request, "queues/queue.html", context)
+
+
+@require_GET
+@board_page
+async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) -> HttpResponse:
+    backend = await visible_backend(request.user, alias, queue)
+    job = await backend.get_job(queue, job_id)
+    tab = request.GET.get("tab") or ("error" if job.failed_reason else "data")
+    if tab not in JOB_TABS:
+        raise BadRequest(f"Unknown tab {tab!r}; expected one of: {', '.join(JOB_TABS)}.")
+    cap = int(setting("PAYLOAD_DISPLAY_CAP"))
+    context = {
+        "backend": backend,
+        "job": job,
+        "tab": tab,
+        "tabs": JOB_TABS,
+        "payloads": [
+            (label, slug, value, *value.pretty(cap))
+            for label, slug, value in (
+                ("Data", "data", job.data),
+                ("Return value", "return-value", job.return_value),
+                ("Options", "options", job.options),
+            )
+        ],
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.target == "job-tab-panel":
+        return await render_page(request, "queues/partials/job_tab_panel.html", context)
+    return await render_page(request, "queues/job.html", context)
+
+
+@require_GET
+@board_page
+async def job_download(
+    request: HttpRequest, alias: str, queue: str, job_id: str, field: str
+) -> HttpResponse:
+    """The stored value as it is, as an attachment: never rendered as a page."""
+    if field not in DOWNLOADABLE:
+        raise BadRequest(f"Unknown field {field!r}.")
+    backend = await visible_backend(request.user, alias, queue)
+    job = await backend.get_job(queue, job_id)
+    value: Payload = getattr(job, DOWNLOADABLE[field])
+    content_type = "application/json" if value.is_json else "text/plain; charset=utf-8"
+    response = HttpResponse(value.text.encode("utf-8", "replace"), content_type=content_type)
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in job_id)[:80]
+    extension = "json" if value.is_json else "txt"
+    response["Content-Disposition"] = f'attachment; filename="job-{safe_id}-{field}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

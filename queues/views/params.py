@@ -1,0 +1,57 @@
+"""Parse and validate query parameters into backend queries; bad values become 400s."""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+
+from ..backends.base import QueueBackend
+from ..backends.types import JobQuery, QueueSummary
+from ..conf import setting
+from ..states import JobState
+
+
+class BadRequest(ValueError):
+    """A parameter the user sent is malformed; the message says which and why."""
+
+
+def _positive_int(params: QueryDict, name: str, default: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 1:
+        raise BadRequest(f"{name} must be 1 or more.")
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"{name} must be at most {maximum}.")
+    return value
+
+
+def default_state(backend: QueueBackend, summary: QueueSummary | None) -> JobState:
+    """The first state holding jobs, in display order, else the backend's first state."""
+    if summary is not None:
+        for state in backend.states:
+            if summary.counts.get(state):
+                return state
+    return backend.states[0]
+
+
+def job_query(
+    params: QueryDict, backend: QueueBackend, queue: str, summary: QueueSummary | None = None
+) -> JobQuery:
+    raw_state = params.get("state")
+    if raw_state:
+        try:
+            state = JobState.parse(raw_state)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        if state not in backend.states:
+            raise BadRequest(f"Backend {backend.alias!r} has no {state.value!r} state.")
+    else:
+        state = default_state(backend, summary)
+    max_page_size = int(setting("MAX_PAGE_SIZE"))
+    per_page = _positive_int(params, "per_page", int(setting("PAGE_SIZE")), max_page_size)
+    page = _positive_int(params, "page", 1, maximum=10**9)
+    return JobQuery(queue=queue, state=state, page=page, per_page=per_page)
