@@ -1,4 +1,7 @@
-"""What a user may see, read from every backend at once: shared by pages, the API and live updates."""
+"""What a user may see, read from every backend at once.
+
+Shared by the pages, the API and live updates.
+"""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret")
 os.environ.pop("REDIS_URL", None)  # never a user's Redis: fixtures start a private one
 
-from board.settings import *  # noqa: E402,F403
-from board.settings import DATABASES, QUEUEBOARD_BACKENDS  # noqa: E402
+from board.settings import *  # noqa: F403
+from board.settings import DATABASES, QUEUEBOARD_BACKENDS
 
 if os.environ.get("QUEUEBOARD_TEST_DATABASE_URL"):
     from board.env import database_from_url

@@ -33,7 +33,9 @@ class BackendHandler(BaseConnectionHandler[QueueBackend]):
         configured = super().configure_settings(settings)
         for alias, params in configured.items():
             if not isinstance(params, dict) or "BACKEND" not in params:
-                raise InvalidBackend(f"QUEUEBOARD_BACKENDS[{alias!r}] needs a 'BACKEND' dotted path.")
+                raise InvalidBackend(
+                    f"QUEUEBOARD_BACKENDS[{alias!r}] needs a 'BACKEND' dotted path."
+                )
         return configured
 
     def create_connection(self, alias: str) -> QueueBackend:

@@ -12,7 +12,9 @@ from ..states import JobState
 from .types import JobDetail, JobPage, JobQuery, QueueSummary
 
 #: Keys every backend entry may carry next to BACKEND and OPTIONS.
-COMMON_KEYS = frozenset({"BACKEND", "OPTIONS", "LABEL", "READ_ONLY", "HIDDEN_QUEUES", "READ_ONLY_QUEUES"})
+COMMON_KEYS = frozenset(
+    {"BACKEND", "OPTIONS", "LABEL", "READ_ONLY", "HIDDEN_QUEUES", "READ_ONLY_QUEUES"}
+)
 
 
 class QueueBackend(ABC):
@@ -93,7 +95,9 @@ class QueueBackend(ABC):
         unknown = sorted(set(self.options) - self.option_names)
         for name in unknown:
             known = ", ".join(sorted(self.option_names)) or "none"
-            messages.append(self._error(f"Unknown option {name!r} (known options: {known}).", "E003"))
+            messages.append(
+                self._error(f"Unknown option {name!r} (known options: {known}).", "E003")
+            )
         return messages
 
     def _error(self, message: str, code: str) -> checks.Error:
@@ -126,6 +130,8 @@ CAPABILITY_NAMES: tuple[str, ...] = (
 )
 
 
-def ordered_counts(states: Iterable[JobState], counts: Mapping[JobState, int]) -> dict[JobState, int]:
+def ordered_counts(
+    states: Iterable[JobState], counts: Mapping[JobState, int]
+) -> dict[JobState, int]:
     """Counts for exactly ``states``, zero where missing, in display order."""
     return {state: int(counts.get(state, 0)) for state in states}

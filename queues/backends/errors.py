@@ -32,6 +32,8 @@ class JobNotFound(BackendError):
     code = "job_not_found"
 
     def __init__(self, queue: str, job_id: str) -> None:
-        super().__init__(f"Job {job_id!r} was not found in queue {queue!r}; it may have been removed.")
+        super().__init__(
+            f"Job {job_id!r} was not found in queue {queue!r}; it may have been removed."
+        )
         self.queue = queue
         self.job_id = job_id

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from ..reading import overview_sections, visible_backend
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict
 from .guards import board_api
+from .json import SafeJsonResponse
 from .params import job_query
 
 
@@ -15,7 +16,7 @@ from .params import job_query
 @board_api
 async def queues(request: HttpRequest) -> HttpResponse:
     sections = await overview_sections(request.user)
-    return JsonResponse(
+    return SafeJsonResponse(
         {
             "queues": [queue_to_dict(s.backend, q) for s in sections for q in s.queues],
             "problems": [
@@ -31,7 +32,7 @@ async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
     summary = await backend.get_queue(queue)
     page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
-    return JsonResponse({"queue": queue_to_dict(backend, summary), **page_to_dict(page)})
+    return SafeJsonResponse({"queue": queue_to_dict(backend, summary), **page_to_dict(page)})
 
 
 @require_GET
@@ -39,4 +40,4 @@ async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
 async def job(request: HttpRequest, alias: str, queue: str, job_id: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
     detail = await backend.get_job(queue, job_id)
-    return JsonResponse({"job": job_detail_to_dict(detail)})
+    return SafeJsonResponse({"job": job_detail_to_dict(detail)})

@@ -14,12 +14,13 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..backends.errors import BackendError
 from ..conf import setting
 from ..permissions import can_view_board
+from .json import SafeJsonResponse
 from .params import BadRequest
 
 logger = logging.getLogger("queues")
@@ -58,8 +59,8 @@ async def error_page(request: HttpRequest, status: int, message: str) -> HttpRes
     )
 
 
-def error_json(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+def error_json(status: int, code: str, message: str) -> HttpResponse:
+    return SafeJsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 def board_page(view: AsyncView) -> AsyncView:
