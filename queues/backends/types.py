@@ -99,6 +99,7 @@ class Payload:
             "problem": self.problem,
         }
 
+
 @dataclass(frozen=True)
 class QueueSummary:
     backend: str
