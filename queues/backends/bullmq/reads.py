@@ -1,0 +1,166 @@
+"""The Redis reads behind each backend method, one round trip each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio
+
+from ...states import JobState
+from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
+
+#: Most bytes of data, progress and failure reason returned per job in a list page.
+PAGE_VALUE_CAP = 64 * 1024
+#: The fields the page script returns for each job, in order (see lua/page.lua).
+PAGE_FIELDS = (
+    "name", "data", "opts", "progress", "timestamp", "processedOn", "finishedOn",
+    "delay", "priority", "failedReason", "atm", "attemptsMade",
+)  # fmt: skip
+
+
+@dataclass
+class QueueCounts:
+    counts: dict[JobState, int]
+    paused: bool
+    problem: str | None = None
+
+
+async def read_counts(
+    client: redis.asyncio.Redis, prefix: str, names: Sequence[str], states: Sequence[JobState]
+) -> list[QueueCounts]:
+    """Counts of ``states`` and the paused flag of every queue in ``names``, in one pipeline."""
+    if not names:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        keys = QueueKeys(prefix, name)
+        for state in states:
+            key_type = STATE_KEYS[state][1]
+            (pipe.llen if key_type == "list" else pipe.zcard)(keys.state(state))
+        pipe.hget(keys.key("meta"), "paused")
+    replies = await pipe.execute(raise_on_error=False)
+    width = len(states) + 1
+    result = []
+    for index in range(len(names)):
+        row = replies[index * width : (index + 1) * width]
+        counts, problems = {}, []
+        for state, reply in zip(states, row, strict=False):
+            if isinstance(reply, Exception):
+                problems.append(f"{STATE_KEYS[state][0]}: {reply}")
+                reply = 0
+            counts[state] = int(reply)
+        paused = row[-1]
+        paused_flag = paused in (b"1", b"true") if not isinstance(paused, Exception) else False
+        problem = "Unexpected key types (" + "; ".join(problems) + ")." if problems else None
+        result.append(QueueCounts(counts, paused_flag, problem))
+    return result
+
+
+@dataclass
+class PageRow:
+    id: str
+    score: float | None
+    fields: dict[str, bytes | None]
+    sizes: dict[str, int | None]
+
+
+@dataclass
+class RawPage:
+    total: int
+    key_type: str
+    rows: list[PageRow] = field(default_factory=list)
+
+
+async def read_page(
+    script: Any, prefix: str, queue: str, state: JobState, start: int, stop: int
+) -> RawPage:
+    keys = QueueKeys(prefix, queue)
+    key_type = STATE_KEYS[state][1]
+    order = "desc" if NEWEST_FIRST[state] else "asc"
+    reply = await script(
+        keys=[keys.state(state)],
+        args=[keys.base, key_type, start, stop, order, PAGE_VALUE_CAP],
+    )
+    total, actual_type, raw_rows = reply
+    page = RawPage(int(total), actual_type.decode() if isinstance(actual_type, bytes) else "")
+    for raw in raw_rows:
+        job_id, score = raw[0], raw[1]
+        values = raw[2:]
+        fields = {name: values[2 * i] for i, name in enumerate(PAGE_FIELDS)}
+        sizes = {name: values[2 * i + 1] for i, name in enumerate(PAGE_FIELDS)}
+        page.rows.append(
+            PageRow(
+                id=job_id.decode("utf-8", "replace"),
+                score=float(score) if score is not None else None,
+                fields=fields,
+                sizes=sizes,
+            )
+        )
+    return page
+
+
+@dataclass
+class RawJob:
+    fields: dict[str, bytes]
+    logs: list[bytes]
+    log_count: int
+    dependencies: list[bytes]
+    processed: dict[bytes, bytes]
+    failed: dict[bytes, bytes]
+    unsuccessful: list[bytes]
+    #: Each state whose key holds the job, with the job's score there (None for lists).
+    found_in: list[tuple[JobState, float | None]]
+    problems: list[str]
+
+
+async def read_job(
+    client: redis.asyncio.Redis, prefix: str, queue: str, job_id: str, log_lines: int
+) -> RawJob:
+    """The job hash, its newest logs, its children and the states holding it, in one pipeline."""
+    keys = QueueKeys(prefix, queue)
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(keys.job(job_id))
+    pipe.lrange(keys.job_part(job_id, "logs"), -log_lines, -1) if log_lines > 0 else pipe.echo("")
+    pipe.llen(keys.job_part(job_id, "logs"))
+    pipe.smembers(keys.job_part(job_id, "dependencies"))
+    pipe.hgetall(keys.job_part(job_id, "processed"))
+    pipe.hgetall(keys.job_part(job_id, "failed"))
+    pipe.zrange(keys.job_part(job_id, "unsuccessful"), 0, -1)
+    for state, (_, key_type) in STATE_KEYS.items():
+        if key_type == "zset":
+            pipe.zscore(keys.state(state), job_id)
+        else:
+            pipe.lpos(keys.state(state), job_id)
+    replies = await pipe.execute(raise_on_error=False)
+    problems: list[str] = []
+
+    def take(index: int, default: Any) -> Any:
+        reply = replies[index]
+        if isinstance(reply, Exception):
+            problems.append(f"A related key could not be read: {reply}")
+            return default
+        return reply
+
+    fields = {
+        (name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)): value
+        for name, value in take(0, {}).items()
+    }
+    logs = take(1, [])
+    found_in: list[tuple[JobState, float | None]] = []
+    for offset, (state, (_, key_type)) in enumerate(STATE_KEYS.items()):
+        reply = take(7 + offset, None)
+        if reply is not None:
+            found_in.append((state, float(reply) if key_type == "zset" else None))
+    return RawJob(
+        fields=fields,
+        logs=logs if isinstance(logs, list) else [],
+        log_count=int(take(2, 0)),
+        dependencies=sorted(take(3, set())),
+        processed=take(4, {}),
+        failed=take(5, {}),
+        unsuccessful=list(take(6, [])),
+        found_in=found_in,
+        problems=problems,
+    )
