@@ -53,7 +53,9 @@ class BackendHandler(BaseConnectionHandler[QueueBackend]):
         return backend_class(alias, params)
 
     def reset(self) -> None:
+        # BaseConnectionHandler caches the configured dict in both places.
         self.__dict__.pop("settings", None)
+        self._settings = None
         self._connections = SimpleNamespace()
 
 
