@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from queues.states import JobState
 from tests.contract import ContractEnv
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,7 +75,7 @@ def test_hidden_queue_is_invisible_everywhere(
     assert page.status_code == 404
     api = staff_client.get(reverse("queues:api-jobs", args=["tasks", "contract"]))
     assert api.status_code == 404
-    job_id = tasks_contract_env.ids[next(iter(tasks_contract_env.ids))][0]
+    job_id = tasks_contract_env.ids[JobState.FAILED][0]
     job = staff_client.get(reverse("queues:api-job", args=["tasks", "contract", job_id]))
     assert job.status_code == 404
 
