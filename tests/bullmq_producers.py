@@ -171,7 +171,7 @@ def client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def job_hash(job_id: str, **fields: Any) -> dict[str, Any]:
+def job_hash(job_id: str, /, **fields: Any) -> dict[str, Any]:
     now = int(time.time() * 1000)
     base: dict[str, Any] = {
         "name": f"job-{job_id}",
@@ -194,9 +194,9 @@ def write_queue_keys(r: redis.Redis, name: str) -> None:
     r.xadd(base + "events", {"event": "added", "jobId": "0", "name": "seed"})
 
 
-def write_job(r: redis.Redis, name: str, job_id: str, state_key: str, **fields: Any) -> None:
+def write_job(r: redis.Redis, queue: str, job_id: str, state_key: str, /, **fields: Any) -> None:
     """A job hash plus its entry in ``state_key`` (LPUSH for lists, ZADD with its score)."""
-    base = f"{PREFIX}:{name}:"
+    base = f"{PREFIX}:{queue}:"
     r.hset(base + job_id, mapping=job_hash(job_id, **fields))
     if state_key in ("wait", "active", "paused"):
         r.lpush(base + state_key, job_id)
