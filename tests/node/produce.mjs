@@ -101,7 +101,7 @@ async function scheduler() {
   const queue = new Queue("node-sched", { connection, prefix });
   const job = await queue.upsertJobScheduler(
     "nightly",
-    { pattern: "0 0 3 * * *" },
+    { pattern: "0 0 3 * * *", tz: "UTC" },
     { name: "nightly-report", data: { kind: "report" } },
   );
   await queue.close();

@@ -161,18 +161,15 @@ class BullMQBackend(QueueBackend):
             isinstance(queues, list | tuple) and all(isinstance(q, str) for q in queues)
         ):
             messages.append(self._error("The 'queues' option must be a list of names.", "E005"))
-        for name in ("discovery_ttl", "socket_timeout", "connect_timeout"):
+        for name, least in (
+            ("discovery_ttl", 0),
+            ("socket_timeout", 0.01),
+            ("connect_timeout", 0.01),
+        ):
             value = self.options.get(name)
-            if value is not None and _number(value, -1) <= 0:
-                message = f"The {name!r} option must be a positive number of seconds."
+            if value is not None and _number(value, -1) < least:
+                message = f"The {name!r} option must be a number of seconds (at least {least:g})."
                 messages.append(self._error(message, "E005"))
-        warning = self._reachability()
-        if warning:
-            messages.append(self._warning(warning, "W001"))
-        return messages
-
-    def _reachability(self) -> str | None:
-        where = describe_url(self.url)
         try:
             client = redis.Redis.from_url(
                 self.url,
@@ -181,15 +178,24 @@ class BullMQBackend(QueueBackend):
                 retry=None,
             )
         except ValueError as exc:
-            return f"The Redis URL is not valid ({exc})."
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as exc:
-            reason = type(exc).__name__
-            return f"Redis at {where} did not answer within {CHECK_TIMEOUT:g} s ({reason})."
-        finally:
-            client.close()
-        return None
+            messages.append(self._error(f"The 'url' option is not a Redis URL ({exc}).", "E005"))
+            return messages
+        warning = _unreachable(client, describe_url(self.url))
+        if warning:
+            messages.append(self._warning(warning, "W001"))
+        return messages
+
+
+def _unreachable(client: redis.Redis, where: str) -> str | None:
+    """Why the server did not answer a PING within ``CHECK_TIMEOUT``, or ``None``."""
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        reason = type(exc).__name__
+        return f"Redis at {where} did not answer within {CHECK_TIMEOUT:g} s ({reason})."
+    finally:
+        client.close()
+    return None
 
 
 def _number(value: Any, default: float) -> float:
