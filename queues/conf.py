@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "API_PAYLOAD_CAP": 1024 * 1024,
     # Log lines read for the job page (the newest ones).
     "LOG_LINES": 1000,
+    # Jobs per atomic backend call in bulk runs (retry all, clean, ...).
+    "BULK_BATCH_SIZE": 1000,
+    # Job ids accepted in one selection action.
+    "MAX_SELECTION": 1000,
 }
 
 

@@ -92,3 +92,55 @@ def page_to_dict(page: JobPage) -> dict[str, Any]:
         "total": page.total,
         "jobs": [job_summary_to_dict(job) for job in page.jobs],
     }
+
+
+def outcome_to_dict(result: Any) -> dict[str, Any]:
+    def skip(s: Any) -> dict[str, Any]:
+        return {"id": s.job_id, "reason": s.reason, "state": s.state.value if s.state else None}
+
+    return {
+        "done": result.done,
+        "done_ids": list(result.done_ids),
+        "skipped": [skip(s) for s in result.skipped],
+        "failed": [skip(s) for s in result.failed],
+    }
+
+
+def run_to_dict(run: Any) -> dict[str, Any]:
+    return {
+        "id": str(run.pk),
+        "action": run.action,
+        "backend": run.backend,
+        "queue": run.queue,
+        "params": run.params,
+        "status": run.status,
+        "expected": run.expected,
+        "done": run.done,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "batches": run.batches,
+        "percent": run.percent,
+        "message": run.message,
+        "username": run.username,
+        "created_at": _time(run.created_at),
+        "finished_at": _time(run.finished_at),
+    }
+
+
+def audit_to_dict(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "created_at": _time(entry.created_at),
+        "username": entry.username,
+        "action": entry.action,
+        "backend": entry.backend,
+        "queue": entry.queue,
+        "job_ids": entry.job_ids,
+        "params": entry.params,
+        "affected": entry.affected,
+        "skipped": entry.skipped,
+        "failed": entry.failed,
+        "outcome": entry.outcome,
+        "message": entry.message,
+        "run": str(entry.run_id) if entry.run_id else None,
+    }

@@ -3,22 +3,48 @@
 Queue names may contain ``/``, so job routes come before queue routes.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
-from .views import api, pages
+from .views import actions_api, actions_pages, api, audit, pages
 
 app_name = "queues"
 
+Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
+JOB_ACTIONS = r"(?P<action>retry|promote|remove)"
+QUEUE_ACTIONS = r"(?P<action>retry-all|promote-all|clean|empty|pause|resume)"
+
 urlpatterns = [
     path("", pages.overview, name="overview"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("runs/<str:run_id>/", actions_pages.run_detail, name="run"),
+    path("runs/<str:run_id>/cancel", actions_pages.run_cancel, name="run-cancel"),
+    # JSON API
     path("api/queues", api.queues, name="api-queues"),
+    path("api/audit", audit.audit_api, name="api-audit"),
+    path("api/runs/<str:run_id>", actions_api.run_status, name="api-run"),
+    path("api/runs/<str:run_id>/cancel", actions_api.run_cancel, name="api-run-cancel"),
+    re_path(
+        rf"^api/queues/{Q}/jobs/(?P<job_id>[^/]+)/{JOB_ACTIONS}$",
+        actions_api.job,
+        name="api-job-action",
+    ),
+    re_path(rf"^api/queues/{Q}/jobs/{JOB_ACTIONS}$", actions_api.selection, name="api-selection"),
     path("api/queues/<str:alias>/<path:queue>/jobs/<str:job_id>", api.job, name="api-job"),
     path("api/queues/<str:alias>/<path:queue>/jobs", api.jobs, name="api-jobs"),
+    re_path(rf"^api/queues/{Q}/{QUEUE_ACTIONS}$", actions_api.queue_wide, name="api-queue-action"),
+    # Pages
     path(
         "queue/<str:alias>/<path:queue>/job/<str:job_id>/download/<str:field>",
         pages.job_download,
         name="job-download",
     ),
+    re_path(
+        rf"^queue/{Q}/job/(?P<job_id>[^/]+)/{JOB_ACTIONS}$",
+        actions_pages.job,
+        name="job-action",
+    ),
     path("queue/<str:alias>/<path:queue>/job/<str:job_id>/", pages.job_detail, name="job"),
+    re_path(rf"^queue/{Q}/jobs/{JOB_ACTIONS}$", actions_pages.selection, name="selection"),
+    re_path(rf"^queue/{Q}/{QUEUE_ACTIONS}$", actions_pages.queue_wide, name="queue-action"),
     path("queue/<str:alias>/<path:queue>/", pages.queue_detail, name="queue"),
 ]

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.core import checks
 
 from ..states import JobState
+from .actions import CAPABILITY_FOR, ActionOutcome, JobAction, QueueAction, QueueActionParams
 from .types import JobDetail, JobPage, JobQuery, QueueSummary
 
 #: Keys every backend entry may carry next to BACKEND and OPTIONS.
@@ -76,6 +77,29 @@ class QueueBackend(ABC):
     async def get_job(self, queue: str, job_id: str) -> JobDetail:
         """One job in full; raises ``QueueNotFound`` or ``JobNotFound``."""
 
+    # -- acting (each raises NotImplementedError where the capability flag is False) ---------
+
+    async def act_on_jobs(self, queue: str, action: JobAction, job_ids: list[str]) -> ActionOutcome:
+        """Retry, promote or remove these jobs, each atomically, in as few round trips as can be.
+
+        A job that is missing, has moved to another state, or is running is skipped with the
+        reason (and its current state); nothing is duplicated or lost.
+        """
+        raise NotImplementedError
+
+    async def count_for(self, queue: str, action: QueueAction, params: QueueActionParams) -> int:
+        """How many jobs ``action`` would touch now (for the confirmation)."""
+        raise NotImplementedError
+
+    async def queue_step(
+        self, queue: str, action: QueueAction, params: QueueActionParams, batch_size: int
+    ) -> ActionOutcome:
+        """One atomic batch of a queue-wide action; ``finished`` is False while jobs remain.
+
+        PAUSE and RESUME finish in one step.
+        """
+        raise NotImplementedError
+
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections held for the running event loop."""
 
@@ -109,6 +133,9 @@ class QueueBackend(ABC):
         return checks.Warning(
             f"QUEUEBOARD_BACKENDS[{self.alias!r}]: {message}", id=f"queueboard.{code}"
         )
+
+    def supports(self, action: JobAction | QueueAction) -> bool:
+        return bool(getattr(self, f"supports_{CAPABILITY_FOR[action]}"))
 
     def capabilities(self) -> dict[str, bool]:
         """Capability flags by name, for templates and the API."""

@@ -19,6 +19,7 @@ from django.core import checks
 from django.db import DatabaseError, connections
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.connection import ConnectionDoesNotExist
 
 from ..states import JobState
 from .base import QueueBackend, ordered_counts
@@ -40,6 +41,11 @@ _ORDER: dict[JobState, tuple[Any, ...]] = {
     JobState.COMPLETED: (F("finished_at").desc(nulls_last=True), F("pk").desc()),
     JobState.FAILED: (F("finished_at").desc(nulls_last=True), F("pk").desc()),
 }
+
+
+def _tasks_setting() -> dict[str, Any]:
+    tasks = getattr(settings, "TASKS", None)
+    return tasks if isinstance(tasks, dict) else {}
 
 
 def _date_max() -> datetime:
@@ -124,9 +130,10 @@ class DjangoTasksBackend(QueueBackend):
     # -- configuration ---------------------------------------------------------------------------
 
     def declared_queues(self) -> list[str]:
-        """Queues named by the TASKS entry (Django's default when it names none)."""
-        entry = (getattr(settings, "TASKS", None) or {}).get(self.task_backend) or {}
-        return [str(name) for name in entry.get("QUEUES", [_DEFAULT_QUEUE])]
+        """Queues named by the TASKS entry (Django's "default" when it names none)."""
+        entry = _tasks_setting().get(self.task_backend)
+        queues = entry.get("QUEUES", [_DEFAULT_QUEUE]) if isinstance(entry, dict) else ()
+        return [str(name) for name in queues or ()]
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         messages = super().check(**kwargs)
@@ -135,7 +142,7 @@ class DjangoTasksBackend(QueueBackend):
         if not apps.is_installed("django_tasks_db"):
             messages.append(self._error("django_tasks_db is not in INSTALLED_APPS.", "E102"))
             return messages
-        tasks = getattr(settings, "TASKS", None) or {}
+        tasks = _tasks_setting()
         if self.task_backend not in tasks:
             known = ", ".join(sorted(tasks)) or "none"
             messages.append(
@@ -208,13 +215,11 @@ class DjangoTasksBackend(QueueBackend):
         now = timezone.now()
         condition = _state_filter(query.state, now)
         jobs: list[JobSummary] = []
-        total = 0
         with self._database_errors():
             queue_rows = self._rows().filter(queue_name=query.queue)
-            if condition is not None:
-                rows = queue_rows.filter(condition)
-                total = await rows.acount()
-            if total:
+            rows = queue_rows.filter(condition) if condition is not None else queue_rows.none()
+            total = await rows.acount()
+            if total:  # one count and one LIMIT/OFFSET page
                 start = max(query.start, 0)
                 page = rows.defer("return_value").order_by(*_ORDER[query.state])
                 async for row in page[start : start + query.per_page]:
@@ -255,6 +260,8 @@ class DjangoTasksBackend(QueueBackend):
     def _database_errors(self) -> Iterator[None]:
         try:
             yield
+        except ConnectionDoesNotExist as exc:
+            raise BackendUnavailable(f"Unknown database alias {self.database!r}.") from exc
         except DatabaseError as exc:
             where = self.database or "default"
             raise BackendUnavailable(

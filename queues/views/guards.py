@@ -20,6 +20,7 @@ from django.shortcuts import render
 from ..backends.errors import BackendError
 from ..conf import setting
 from ..permissions import can_view_board
+from . import notices
 from .json import SafeJsonResponse
 from .params import BadRequest
 
@@ -44,12 +45,18 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     return exc.status, exc.code, str(exc)
 
 
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int
+) -> HttpResponse:
+    context = {"board_title": setting("TITLE"), "notices": notices.pop_all(request), **context}
+    return render(request, template, context, status=status)
+
+
 async def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    """Render in a thread: context processors may touch the session or the database lazily."""
-    context = {"board_title": setting("TITLE"), **context}
-    return await sync_to_async(render)(request, template, context, status=status)
+    """Render in a thread: the session and context processors may touch the database."""
+    return await sync_to_async(_render)(request, template, context, status)
 
 
 async def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
@@ -59,8 +66,8 @@ async def error_page(request: HttpRequest, status: int, message: str) -> HttpRes
     )
 
 
-def error_json(status: int, code: str, message: str) -> HttpResponse:
-    return SafeJsonResponse({"error": {"code": code, "message": message}}, status=status)
+def error_json(status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+    return SafeJsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
 
 
 def board_page(view: AsyncView) -> AsyncView:
@@ -98,6 +105,8 @@ def board_api(view: AsyncView) -> AsyncView:
             status, code, message = _describe(exc)
             if status >= 500:
                 logger.warning("Queueboard API %s: %s", request.path, message)
-            return error_json(status, code, message)
+            state = getattr(exc, "state", None)
+            extra = {"state": state.value} if state is not None else {}
+            return error_json(status, code, message, **extra)
 
     return wrapper

@@ -37,6 +37,14 @@ def text(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", "replace")
 
 
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_prefix(raw: bytes) -> tuple[str, bool]:
     """Decode bytes that may be cut in the middle of a character; returns (text, utf8)."""
     try:
@@ -72,11 +80,15 @@ class JobDecoder:
             if fields.get(name) is None:
                 self.problems.append(f"The job hash has no {name!r} field.")
         for name, value in fields.items():
-            if value is not None and name not in ("data", "opts", "progress", "returnvalue"):
-                try:
-                    value.decode("utf-8")
-                except UnicodeDecodeError:
-                    self.problems.append(f"The {name!r} field is not valid UTF-8.")
+            if value is None or name in ("data", "opts", "progress", "returnvalue"):
+                continue  # payloads are checked when decoded
+            if not decode_prefix(value)[1] if self.is_cut(name) else not _is_utf8(value):
+                self.problems.append(f"The {name!r} field is not valid UTF-8.")
+
+    def is_cut(self, name: str) -> bool:
+        """Whether the page script returned only the start of this field."""
+        size, raw = self.sizes.get(name), self.fields.get(name)
+        return size is not None and raw is not None and size > len(raw)
 
     # -- primitive fields ------------------------------------------------------------------------
 
@@ -85,7 +97,7 @@ class JobDecoder:
         if raw is None:
             return Payload(text="", size=0)
         size = self.sizes.get(name)
-        if size is not None and size > len(raw):  # cut by the page script: a preview only
+        if size is not None and self.is_cut(name):  # a preview only
             preview, utf8 = decode_prefix(raw)
             if not utf8:
                 self.problems.append(f"The {name!r} field is not valid UTF-8.")
@@ -98,7 +110,10 @@ class JobDecoder:
         return value
 
     def string(self, name: str) -> str | None:
-        return text(self.fields.get(name))
+        raw = self.fields.get(name)
+        if raw is not None and self.is_cut(name):
+            return decode_prefix(raw)[0] + "\u2026"
+        return text(raw)
 
     def number(self, name: str) -> float | None:
         raw = self.string(name)

@@ -1,0 +1,1 @@
+"""Doing things to queues: permission checks, the audit log, and bulk runs."""

@@ -1,0 +1,91 @@
+"""Retry, promote or remove one job or a selection, synchronously, checked and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from ..backends.actions import ActionOutcome, JobAction
+from ..backends.base import QueueBackend
+from ..backends.errors import BackendError, JobNotFound
+from ..models import AuditEntry
+from . import audit
+from .errors import ActionRefused, JobConflict
+from .permissions import refusal
+
+
+async def check_allowed(
+    user: Any, backend: QueueBackend, queue: str, action: Any, job_ids: list[str] | None = None
+) -> None:
+    """Raise ``ActionRefused`` (and audit the refusal) unless ``user`` may do ``action``."""
+    reason = await sync_to_async(refusal)(user, backend, queue, action)
+    if reason is not None:
+        await audit.record(
+            user,
+            action.value,
+            backend.alias,
+            queue,
+            AuditEntry.Outcome.REFUSED,
+            job_ids=job_ids,
+            message=reason,
+        )
+        raise ActionRefused(reason)
+
+
+async def act_on_jobs(
+    user: Any, backend: QueueBackend, queue: str, action: JobAction, job_ids: list[str]
+) -> ActionOutcome:
+    await check_allowed(user, backend, queue, action, job_ids)
+    try:
+        result = await backend.act_on_jobs(queue, action, job_ids)
+    except BackendError as exc:
+        await audit.record(
+            user,
+            action.value,
+            backend.alias,
+            queue,
+            AuditEntry.Outcome.ERROR,
+            job_ids=job_ids,
+            message=str(exc),
+        )
+        raise
+    await audit.record(
+        user,
+        action.value,
+        backend.alias,
+        queue,
+        audit.outcome_of(result),
+        job_ids=job_ids,
+        result=result,
+        message=summary(action, result),
+    )
+    return result
+
+
+async def act_on_job(
+    user: Any, backend: QueueBackend, queue: str, action: JobAction, job_id: str
+) -> ActionOutcome:
+    """One job: a skip becomes ``JobNotFound`` (404) or ``JobConflict`` (409)."""
+    result = await act_on_jobs(user, backend, queue, action, [job_id])
+    problems = result.skipped + result.failed
+    if problems:
+        skip = problems[0]
+        if skip.missing:
+            raise JobNotFound(queue, job_id)
+        raise JobConflict(skip.reason, skip.state)
+    return result
+
+
+_PAST = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
+
+
+def summary(action: JobAction, result: ActionOutcome) -> str:
+    """``3 jobs retried, 1 skipped (job 7 is no longer failed; it is now waiting).``"""
+    text = f"{result.done} job{'s' if result.done != 1 else ''} {_PAST[action]}"
+    problems = result.skipped + result.failed
+    if problems:
+        reasons = "; ".join(skip.reason for skip in problems[:3])
+        more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        text += f", {len(problems)} skipped ({reasons}{more})"
+    return text + "."

@@ -1,0 +1,35 @@
+"""Django admin: the audit log and bulk runs, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AuditEntry, BulkRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "username", "action", "backend", "queue", "affected", "outcome")
+    list_filter = ("action", "outcome", "backend")
+    search_fields = ("username", "queue", "message")
+    date_hierarchy = "created_at"
+
+
+@admin.register(BulkRun)
+class BulkRunAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "username", "action", "backend", "queue", "status", "done")
+    list_filter = ("action", "status", "backend")

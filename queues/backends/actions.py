@@ -1,0 +1,86 @@
+"""What backends are asked to do and what they answer: the vocabulary of actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..states import JobState
+
+
+class JobAction(StrEnum):
+    """Actions on chosen jobs (one, or a selection)."""
+
+    RETRY = "retry"
+    PROMOTE = "promote"
+    REMOVE = "remove"
+
+
+class QueueAction(StrEnum):
+    """Actions on a whole queue or a whole state of it."""
+
+    RETRY_ALL = "retry-all"
+    PROMOTE_ALL = "promote-all"
+    CLEAN = "clean"
+    EMPTY = "empty"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class QueueActionParams:
+    """Parameters of a queue action.
+
+    ``state``: the state retried (failed or completed) or cleaned. ``grace_ms``: only jobs older
+    than this are cleaned. ``limit``: at most this many jobs in all (None: no limit).
+    ``cutoff_ms``: a bulk retry touches only jobs that finished before the run started, so jobs
+    failing again meanwhile are not retried in a loop.
+    """
+
+    state: JobState | None = None
+    grace_ms: int = 0
+    limit: int | None = None
+    cutoff_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A job left alone, and why (it moved on, vanished, or is running)."""
+
+    job_id: str
+    reason: str
+    state: JobState | None = None
+    missing: bool = False
+
+
+@dataclass
+class ActionOutcome:
+    """What one action, or one batch of a bulk action, did."""
+
+    done: int = 0
+    done_ids: list[str] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    failed: list[Skip] = field(default_factory=list)
+    #: For a batch: False while more jobs remain.
+    finished: bool = True
+
+    def add(self, other: ActionOutcome) -> None:
+        self.done += other.done
+        self.done_ids.extend(other.done_ids)
+        self.skipped.extend(other.skipped)
+        self.failed.extend(other.failed)
+        self.finished = other.finished
+
+
+#: The capability flag (``supports_<name>``) each action needs.
+CAPABILITY_FOR: dict[JobAction | QueueAction, str] = {
+    JobAction.RETRY: "retry",
+    JobAction.PROMOTE: "promote",
+    JobAction.REMOVE: "remove",
+    QueueAction.RETRY_ALL: "retry",
+    QueueAction.PROMOTE_ALL: "promote",
+    QueueAction.CLEAN: "clean",
+    QueueAction.EMPTY: "empty",
+    QueueAction.PAUSE: "pause",
+    QueueAction.RESUME: "pause",
+}

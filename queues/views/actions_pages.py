@@ -1,0 +1,103 @@
+"""Action pages: forms POST here, get redirected back with a notice, or see a confirmation."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..actions import bulk
+from ..actions.jobs import act_on_job, act_on_jobs, check_allowed, summary
+from ..actions.queue import perform, queue_params
+from ..backends.actions import JobAction, QueueAction
+from ..reading import visible_backend
+from . import notices
+from .action_input import job_action, job_ids, payload, queue_action
+from .guards import board_page, render_page
+
+_DONE = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
+
+
+def _queue_url(alias: str, queue: str, state: str | None = None) -> str:
+    url = reverse("queues:queue", args=[alias, queue])
+    return f"{url}?state={state}" if state else url
+
+
+@require_POST
+@board_page
+async def job(
+    request: HttpRequest, alias: str, queue: str, job_id: str, action: str
+) -> HttpResponse:
+    chosen = job_action(action)
+    backend = await visible_backend(request.user, alias, queue)
+    await act_on_job(request.user, backend, queue, chosen, job_id)
+    await notices.add(request, f"Job {job_id} {_DONE[chosen]}.")
+    if chosen == JobAction.REMOVE:
+        return HttpResponseRedirect(_queue_url(alias, queue, request.POST.get("state")))
+    return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, job_id]))
+
+
+@require_POST
+@board_page
+async def selection(request: HttpRequest, alias: str, queue: str, action: str) -> HttpResponse:
+    chosen = job_action(action)
+    backend = await visible_backend(request.user, alias, queue)
+    result = await act_on_jobs(request.user, backend, queue, chosen, job_ids(payload(request)))
+    level = "warning" if result.skipped or result.failed else "info"
+    await notices.add(request, summary(chosen, result), level)
+    return HttpResponseRedirect(_queue_url(alias, queue, request.POST.get("state")))
+
+
+@require_http_methods(["GET", "POST"])
+@board_page
+async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) -> HttpResponse:
+    chosen = queue_action(action)
+    backend = await visible_backend(request.user, alias, queue)
+    summary_ = await backend.get_queue(queue)
+    data = request.POST if request.method == "POST" else request.GET
+    params = queue_params(backend, chosen, data)
+    if request.method == "GET":
+        await check_allowed(request.user, backend, queue, chosen)
+        count = await backend.count_for(queue, chosen, params)
+        if params.limit is not None:
+            count = min(count, params.limit)
+        context = {
+            "backend": backend,
+            "queue": summary_,
+            "action": chosen,
+            "params": params,
+            "count": count,
+            "grace": data.get("grace", ""),
+            "limit": data.get("limit", ""),
+        }
+        return await render_page(request, "queues/confirm.html", context)
+    run = await perform(request.user, backend, queue, chosen, params)
+    if run is None:
+        await notices.add(
+            request, f"Queue {queue} {'paused' if chosen == QueueAction.PAUSE else 'resumed'}."
+        )
+        return HttpResponseRedirect(_queue_url(alias, queue))
+    return HttpResponseRedirect(reverse("queues:run", args=[run.pk]))
+
+
+@require_GET
+@board_page
+async def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
+    run = await bulk.get_run(run_id)
+    backend = await visible_backend(request.user, run.backend, run.queue)
+    context = {"run": run, "backend": backend}
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.target == "run-status":
+        return await render_page(request, "queues/partials/run_status.html", context)
+    return await render_page(request, "queues/run.html", context)
+
+
+@require_POST
+@board_page
+async def run_cancel(request: HttpRequest, run_id: str) -> HttpResponse:
+    run = await bulk.get_run(run_id)
+    backend = await visible_backend(request.user, run.backend, run.queue)
+    await check_allowed(request.user, backend, run.queue, queue_action(run.action))
+    await bulk.cancel_run(request.user, run)
+    await notices.add(request, "Cancelling: the run stops after its current batch.")
+    return HttpResponseRedirect(reverse("queues:run", args=[run.pk]))
