@@ -171,7 +171,7 @@ def client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def job_hash(job_id: str, /, **fields: Any) -> dict[str, Any]:
+def job_hash(job_id: str, /, **fields: Any) -> dict[Any, Any]:
     now = int(time.time() * 1000)
     base: dict[str, Any] = {
         "name": f"job-{job_id}",

@@ -271,3 +271,14 @@ def test_unicode_cut_by_the_preview_is_not_a_problem(bullmq_backend: Any, r: Any
     producers.write_job(r, "wide", "1", "wait", data=json.dumps("é" * 100_000, ensure_ascii=False))
     (listed,) = page(bullmq_backend, "wide", JobState.WAITING).jobs
     assert listed.data.utf8 and listed.problems == ()
+
+
+def test_long_failure_reason_is_cut_in_pages_only(bullmq_backend: Any, r: Any) -> None:
+    reason = "ünïcødé " * 20_000
+    producers.write_queue_keys(r, "verbose")
+    producers.write_job(r, "verbose", "1", "failed", failedReason=reason, finishedOn=1)
+    (listed,) = page(bullmq_backend, "verbose", JobState.FAILED).jobs
+    assert listed.problems == ()
+    assert reason.startswith(listed.failed_reason[:-1]) and listed.failed_reason.endswith("\u2026")
+    assert len(listed.failed_reason) < len(reason)
+    assert detail(bullmq_backend, "verbose", "1").failed_reason == reason
