@@ -82,7 +82,8 @@ class JobDecoder:
         for name, value in fields.items():
             if value is None or name in ("data", "opts", "progress", "returnvalue"):
                 continue  # payloads are checked when decoded
-            if not decode_prefix(value)[1] if self.is_cut(name) else not _is_utf8(value):
+            utf8 = decode_prefix(value)[1] if self.is_cut(name) else _is_utf8(value)
+            if not utf8:
                 self.problems.append(f"The {name!r} field is not valid UTF-8.")
 
     def is_cut(self, name: str) -> bool:
@@ -96,12 +97,11 @@ class JobDecoder:
         raw = self.fields.get(name)
         if raw is None:
             return Payload(text="", size=0)
-        size = self.sizes.get(name)
-        if size is not None and self.is_cut(name):  # a preview only
+        if self.is_cut(name):  # a preview: the page script returned its start
             preview, utf8 = decode_prefix(raw)
             if not utf8:
                 self.problems.append(f"The {name!r} field is not valid UTF-8.")
-            return Payload(text=preview, size=size, utf8=utf8)
+            return Payload(text=preview, size=int(self.sizes[name] or 0), utf8=utf8)
         value = Payload.from_stored(raw, parse_limit=self.parse_limit)
         if not value.utf8:
             self.problems.append(f"The {name!r} field is not valid UTF-8.")
