@@ -23,6 +23,7 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from ..states import JobState
 from .base import QueueBackend, ordered_counts
+from .django_tasks_actions import TaskActionsMixin
 from .errors import BackendUnavailable, JobNotFound, QueueNotFound
 from .types import JobDetail, JobPage, JobQuery, JobSummary, Payload, QueueSummary
 
@@ -109,8 +110,8 @@ def failure_reason(exception_class_path: str, traceback: str) -> str | None:
     return lines[-1].strip() if lines else None
 
 
-class DjangoTasksBackend(QueueBackend):
-    """Read-only view of one django-tasks-db ``DatabaseBackend`` (``OPTIONS["task_backend"]``)."""
+class DjangoTasksBackend(TaskActionsMixin, QueueBackend):
+    """One django-tasks-db ``DatabaseBackend`` (``OPTIONS["task_backend"]``)."""
 
     kind = "django-tasks"
     states = (

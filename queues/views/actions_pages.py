@@ -14,6 +14,7 @@ from ..reading import visible_backend
 from . import notices
 from .action_input import job_action, job_ids, payload, queue_action
 from .guards import board_page, render_page
+from .pages import action_context
 
 _DONE = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
 
@@ -67,6 +68,7 @@ async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) 
             "action": chosen,
             "params": params,
             "count": count,
+            **action_context(backend),
             "grace": data.get("grace", ""),
             "limit": data.get("limit", ""),
         }

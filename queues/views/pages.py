@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from ..actions.permissions import allowed_actions
+from ..backends.base import QueueBackend
 from ..backends.types import Payload
 from ..conf import setting
 from ..reading import overview_sections, visible_backend
 from .guards import board_page, render_page
-from .params import BadRequest, job_query
+from .params import CLEANABLE, BadRequest, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
+
+
+def action_context(backend: QueueBackend) -> dict[str, list[str]]:
+    """State names the action buttons test against."""
+    retryable = ["failed", "completed"] if backend.supports_retry_completed else ["failed"]
+    return {"retryable": retryable, "cleanable": [s.value for s in CLEANABLE]}
+
+
 DOWNLOADABLE = {"data": "data", "options": "options", "return-value": "return_value"}
 
 
@@ -30,11 +41,13 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
     query = job_query(request.GET, backend, queue, summary)
     page = await backend.list_jobs(query)
     context = {
+        "allowed": await sync_to_async(allowed_actions)(request.user, backend, queue),
         "backend": backend,
         "queue": summary,
         "page": page,
         "state": query.state,
         "preview_chars": setting("PREVIEW_CHARS"),
+        **action_context(backend),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "job-list":
@@ -52,6 +65,7 @@ async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) 
         raise BadRequest(f"Unknown tab {tab!r}; expected one of: {', '.join(JOB_TABS)}.")
     cap = int(setting("PAYLOAD_DISPLAY_CAP"))
     context = {
+        "allowed": await sync_to_async(allowed_actions)(request.user, backend, queue),
         "backend": backend,
         "job": job,
         "tab": tab,
