@@ -3,6 +3,8 @@
 REDIS_URL          BullMQ's Redis (a "bullmq" backend is configured when set)
 BULLMQ_PREFIX      key prefix of BullMQ queues (default "bull")
 DATABASE_URL       the board's database, also the Django Tasks store (default sqlite:///db.sqlite3)
+TASKS_QUEUES       comma separated Django Tasks queue names, listed even when empty
+                   (default: none declared, and any queue name accepted)
 SECRET_KEY         required unless DEBUG is on
 ALLOWED_HOSTS      comma separated (default "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS  comma separated origins when served behind a proxy
@@ -86,7 +88,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Workers and the board write the same file: wait for locks instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
-TASKS: dict[str, Any] = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS: dict[str, Any] = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": env_list("TASKS_QUEUES")}
+}
 
 QUEUEBOARD_BACKENDS: dict[str, Any] = {
     "tasks": {
