@@ -38,7 +38,8 @@ def test_declares_read_only_capabilities(tasks_backend: Any) -> None:
     assert isinstance(tasks_backend, DjangoTasksBackend)
     assert tasks_backend.kind == "django-tasks"
     assert tasks_backend.states == (A, W, D, C, F)
-    assert not any(tasks_backend.capabilities().values())
+    reading = ("logs", "progress", "flows", "pause", "workers")
+    assert not any(tasks_backend.capabilities()[name] for name in reading)
 
 
 def test_list_queues_counts_every_state_in_one_query(
@@ -206,6 +207,16 @@ def test_only_rows_of_the_configured_task_backend(tasks_backend: Any, settings: 
     assert [j.id for j in jobs(other, "theirs", W).jobs] == [str(theirs.id)]
     with pytest.raises(QueueNotFound):
         job(other, "default", str(mine.id))
+
+
+def test_damaged_arguments_are_reported(tasks_backend: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    result = sample_tasks.add.enqueue(1, 1)
+    DBTaskResult.objects.filter(id=result.id).update(args_kwargs=["not", "the", "shape"])
+    detail = job(tasks_backend, "default", str(result.id))
+    assert detail.data.value == ["not", "the", "shape"]
+    assert len(detail.problems) == 1 and "args" in detail.problems[0]
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,17 @@ def test_unknown_option_fails(settings: Any) -> None:
 
 def test_unknown_database_alias_fails(settings: Any) -> None:
     assert check_ids(settings, {"database": "nowhere"}) == ["queueboard.E101"]
+    backend = DjangoTasksBackend("tasks", {"OPTIONS": {"database": "nowhere"}})
+    with pytest.raises(BackendUnavailable, match="Unknown database alias 'nowhere'"):
+        async_to_sync(backend.list_queues)()
+
+
+def test_malformed_tasks_setting_does_not_crash_the_check(settings: Any) -> None:
+    assert check_ids(settings, {}, default="not a dict") == ["queueboard.E104"]
+    settings.TASKS = ["not", "a", "dict"]
+    backend = DjangoTasksBackend("tasks", {"OPTIONS": {}})
+    assert [m.id for m in backend.check()] == ["queueboard.E103"]
+    assert backend.declared_queues() == []
 
 
 def test_unknown_task_backend_fails(settings: Any) -> None:
@@ -147,7 +158,7 @@ def test_locked_database_is_backend_unavailable(
     with connections[alias].schema_editor() as editor:
         editor.create_model(DBTaskResult)
     backend = DjangoTasksBackend("tasks", {"OPTIONS": {"database": alias}})
-    assert async_to_sync(backend.get_queue)("default").total == 0
+    assert all(queue.total == 0 for queue in async_to_sync(backend.list_queues)())
     connections[alias].close()
     locker = sqlite3.connect(path, isolation_level=None)
     try:
@@ -156,4 +167,4 @@ def test_locked_database_is_backend_unavailable(
             assert "'impatient'" in str(error) and "database is locked" in str(error)
     finally:
         locker.close()
-    assert async_to_sync(backend.get_queue)("default").total == 0
+    assert all(queue.total == 0 for queue in async_to_sync(backend.list_queues)())
