@@ -9,7 +9,7 @@ earlier exception and traceback, so the failure stays visible next to the fresh 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
@@ -148,7 +148,7 @@ class TaskActionsMixin:
         condition = _state_filter(state, now) or Q(pk__in=[])
         rows = self._rows().filter(queue_name=queue).filter(condition)
         if action == QueueAction.RETRY_ALL and params.cutoff_ms is not None:
-            cutoff = datetime.fromtimestamp(params.cutoff_ms / 1000, tz=timezone.utc)
+            cutoff = datetime.fromtimestamp(params.cutoff_ms / 1000, tz=UTC)
             rows = rows.filter(Q(finished_at__lte=cutoff) | Q(finished_at__isnull=True))
         if action == QueueAction.CLEAN and params.grace_ms:
             older = now - timedelta(milliseconds=params.grace_ms)

@@ -11,10 +11,26 @@ from ..backends.base import QueueBackend
 from ..backends.types import Payload
 from ..conf import setting
 from ..reading import overview_sections, visible_backend
+from ..states import JobState
 from .guards import board_page, render_page
 from .params import CLEANABLE, BadRequest, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
+
+
+def selection_actions(
+    allowed: set[str], backend: QueueBackend, state: JobState
+) -> list[tuple[str, str]]:
+    """The buttons for selected jobs in a list of ``state``: (action, label)."""
+    retryable = state == JobState.FAILED or (
+        state == JobState.COMPLETED and backend.supports_retry_completed
+    )
+    buttons = [
+        ("retry", "Retry selected", retryable),
+        ("promote", "Promote selected", state == JobState.DELAYED),
+        ("remove", "Remove selected", state != JobState.ACTIVE),
+    ]
+    return [(name, label) for name, label, applies in buttons if applies and name in allowed]
 
 
 def action_context(backend: QueueBackend) -> dict[str, list[str]]:
@@ -40,8 +56,10 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
     summary = await backend.get_queue(queue)
     query = job_query(request.GET, backend, queue, summary)
     page = await backend.list_jobs(query)
+    allowed = await sync_to_async(allowed_actions)(request.user, backend, queue)
     context = {
-        "allowed": await sync_to_async(allowed_actions)(request.user, backend, queue),
+        "allowed": allowed,
+        "selection_actions": selection_actions(allowed, backend, query.state),
         "backend": backend,
         "queue": summary,
         "page": page,
