@@ -12,6 +12,8 @@ MAX_IDS = 1000
 
 
 def _user_fields(user: Any) -> dict[str, Any]:
+    if isinstance(user, BulkRun):  # a run's own entries are on behalf of who started it
+        return {"user_id": user.user_id, "username": user.username}
     if user is not None and getattr(user, "is_authenticated", False):
         return {"user_id": user.pk, "username": user.get_username()}
     return {"user_id": None, "username": ""}

@@ -149,7 +149,7 @@ async def execute(run_id: Any) -> None:
         failed=len(total.failed),
     )
     await audit.record(
-        None,
+        run,
         run.action,
         run.backend,
         run.queue,
@@ -158,9 +158,6 @@ async def execute(run_id: Any) -> None:
         result=total,
         message=message,
         run=run,
-    )
-    await AuditEntry.objects.filter(run_id=run_id, user_id=None).aupdate(
-        user_id=run.user_id, username=run.username
     )
 
 
