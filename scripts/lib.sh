@@ -31,6 +31,17 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+ensure_commands() {
+  # ensure_commands CMD:PACKAGE... : installs PACKAGE from Debian when CMD is not on the PATH.
+  local pair cmd pkg missing=()
+  for pair in "$@"; do
+    cmd="${pair%%:*}"
+    pkg="${pair#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
 make_venv() {
   # make_venv DIR PYTHON PIP-ARGS... : a virtual environment with the given packages installed.
   local dir="$1" python="$2"

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-apt_install redis-server chromium nodejs npm fonts-dejavu-core
+ensure_commands redis-server:redis-server chromium:chromium node:nodejs npm:npm
+apt_install fonts-dejavu-core
 export QUEUEBOARD_CHROMIUM="${QUEUEBOARD_CHROMIUM:-$(command -v chromium || true)}"
 
 PY311="$(find_python 3.11)" || { echo "Python 3.11 is required" >&2; exit 1; }
