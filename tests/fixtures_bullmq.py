@@ -6,11 +6,13 @@ import asyncio
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import redis
 
 from queues.states import JobState
 from tests import bullmq_producers
@@ -81,3 +83,103 @@ def bullmq_contract_env(bullmq_backend: Any, redis_url: str) -> ContractEnv:
         queue="contract",
         ids={JobState(state): job_ids for state, job_ids in ids.items()},
     )
+
+
+# -- actions: Node workers, many jobs written fast, where every job is -------------------------
+
+
+@pytest.fixture
+def node_worker(node_modules: Path, redis_url: str) -> Iterator[Callable[..., Any]]:
+    """``node_worker(queue, concurrency=50, fail_percent=0)`` starts ``worker.mjs``; all stop
+    at the end (SIGTERM, then SIGKILL). Each processing is recorded in ``race:processed``."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(queue: str, concurrency: int = 50, fail_percent: int = 0) -> Any:
+        process = subprocess.Popen(
+            [
+                "node",
+                str(NODE_DIR / "worker.mjs"),
+                redis_url,
+                queue,
+                str(concurrency),
+                str(fail_percent),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=NODE_DIR,
+        )
+        started.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if line.strip() != "ready":
+            process.kill()
+            raise RuntimeError(f"worker.mjs did not start: {line}{process.stderr.read()[-2000:]}")
+        return process
+
+    yield start
+    for process in started:
+        stop_worker(process)
+
+
+def stop_worker(process: subprocess.Popen[str], timeout: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def write_finished_jobs(url: str, queue: str, count: int, state: str = "failed") -> list[str]:
+    """``count`` jobs finished long ago (as a worker leaves them), written in one pipeline."""
+    r = redis.Redis.from_url(url)
+    base = f"{bullmq_producers.PREFIX}:{queue}:"
+    finished = int(time.time() * 1000) - 3_600_000
+    ids = [str(n) for n in range(1, count + 1)]
+    try:
+        pipe = r.pipeline(transaction=False)
+        pipe.hset(base + "meta", "opts.maxLenEvents", 10000)
+        pipe.set(base + "id", count)
+        for n, job_id in enumerate(ids):
+            reason = {"failedReason": "boom"} if state == "failed" else {"returnvalue": "1"}
+            fields = bullmq_producers.job_hash(
+                job_id,
+                timestamp=finished - 1000,
+                processedOn=finished - 10,
+                finishedOn=finished + n,
+                atm=1,
+                ats=1,
+                **reason,
+            )
+            pipe.hset(base + job_id, mapping=fields)
+            pipe.zadd(base + state, {job_id: finished + n})
+        pipe.execute()
+    finally:
+        r.close()
+    return ids
+
+
+#: Where a job id may be, per BullMQ key (lists and sorted sets).
+STATE_KEY_TYPES = {
+    "active": "list", "wait": "list", "paused": "list", "prioritized": "zset",
+    "waiting-children": "zset", "delayed": "zset", "completed": "zset", "failed": "zset",
+}  # fmt: skip
+
+
+def where_jobs_are(url: str, queue: str) -> dict[str, list[str]]:
+    """Job id -> every state key holding it (a healthy queue has exactly one per job)."""
+    r = redis.Redis.from_url(url, decode_responses=True)
+    base = f"{bullmq_producers.PREFIX}:{queue}:"
+    found: dict[str, list[str]] = {}
+    try:
+        for name, key_type in STATE_KEY_TYPES.items():
+            members = (
+                r.lrange(base + name, 0, -1) if key_type == "list" else r.zrange(base + name, 0, -1)
+            )
+            for job_id in members:
+                found.setdefault(job_id, []).append(name)
+    finally:
+        r.close()
+    return found

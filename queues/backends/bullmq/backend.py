@@ -1,4 +1,4 @@
-"""``BullMQBackend``: BullMQ queues read straight from Redis (read-only for now)."""
+"""``BullMQBackend``: BullMQ queues read straight from Redis, acted on by bullmq's scripts."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ...states import JobState
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound
 from ..types import JobDetail, JobPage, JobQuery, JobRef, QueueSummary
+from .actions import BullMQActionsMixin
 from .client import ClientPool, describe_url
 from .decode import JobDecoder, infer_state, text
 from .discovery import Discovery
@@ -23,9 +24,16 @@ from .reads import RawJob, read_counts, read_job, read_page
 CHECK_TIMEOUT = 1.0
 
 
-class BullMQBackend(QueueBackend):
+class BullMQBackend(BullMQActionsMixin, QueueBackend):
     kind = "bullmq"
     states: ClassVar[tuple[JobState, ...]] = tuple(STATE_KEYS)
+    supports_retry = True
+    supports_retry_completed = True
+    supports_promote = True
+    supports_remove = True
+    supports_clean = True
+    supports_pause = True
+    supports_empty = True
     supports_logs = True
     supports_progress = True
     supports_flows = True
