@@ -26,6 +26,12 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LINES": 1000,
     # Jobs per atomic backend call in bulk runs (retry all, clean, ...).
     "BULK_BATCH_SIZE": 1000,
+    # Sent with every page and API answer of the board (None to leave it to the host site).
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     # Job ids accepted in one selection action.
     "MAX_SELECTION": 1000,
 }

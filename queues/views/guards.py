@@ -21,6 +21,7 @@ from ..backends.errors import BackendError
 from ..conf import setting
 from ..permissions import can_view_board
 from . import notices
+from .headers import secure
 from .json import SafeJsonResponse
 from .params import BadRequest
 
@@ -73,6 +74,9 @@ def error_json(status: int, code: str, message: str, **extra: Any) -> HttpRespon
 def board_page(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return secure(await _page(request, *args, **kwargs))
+
+    async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = await request.auser()
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -93,6 +97,9 @@ def board_page(view: AsyncView) -> AsyncView:
 def board_api(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return secure(await _api(request, *args, **kwargs))
+
+    async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = await request.auser()
         if not user.is_authenticated:
             return error_json(401, "not_authenticated", "Log in to use the Queueboard API.")
