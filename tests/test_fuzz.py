@@ -1,0 +1,136 @@
+"""Property-based tests: whatever the parameters or the stored job, never a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+text_params = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.sampled_from(["failed", "waiting", "0", "-1", "1e9", "NaN", "", " ", "%00", "\x00"]),
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+stored_value = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.sampled_from([b"", b"{", b"[1,2", b"\xff\xfe\xfd", b"null", b"1e400", b"[" * 5000]),
+)
+
+HASH_FIELDS = [
+    "name",
+    "data",
+    "opts",
+    "timestamp",
+    "delay",
+    "priority",
+    "processedOn",
+    "finishedOn",
+    "progress",
+    "returnvalue",
+    "failedReason",
+    "stacktrace",
+    "atm",
+    "attemptsMade",
+    "pb",
+    "parentKey",
+    "parent",
+    "rjk",
+    "defa",
+]
+
+
+def ok_status(response: Any) -> None:
+    assert response.status_code < 500, (response.status_code, response.content[:500])
+
+
+@FUZZ
+@given(state=text_params, page=text_params, per_page=text_params)
+def test_api_query_parameters(
+    staff_client: Any, tasks_contract_env: Any, state: Any, page: Any, per_page: Any
+) -> None:
+    params = {
+        k: v
+        for k, v in {"state": state, "page": page, "per_page": per_page}.items()
+        if v is not None
+    }
+    api = staff_client.get(reverse("queues:api-jobs", args=["tasks", "contract"]), params)
+    ok_status(api)
+    assert api.status_code in (200, 400)
+    assert api["Content-Type"] == "application/json"
+    ok_status(staff_client.get(reverse("queues:queue", args=["tasks", "contract"]), params))
+
+
+@FUZZ
+@given(
+    alias=st.text(min_size=1, max_size=20),
+    queue=st.text(min_size=1, max_size=40),
+    job=st.text(min_size=1, max_size=40),
+)
+def test_api_path_parameters(
+    staff_client: Any, bullmq_settings: Any, alias: str, queue: str, job: str
+) -> None:
+    a, q, j = (quote(part, safe="") for part in (alias, queue, job))
+    for url in (
+        f"/api/queues/{a}/{q}/jobs",
+        f"/api/queues/{a}/{q}/jobs/{j}",
+        f"/queue/{a}/{q}/",
+        f"/queue/{a}/{q}/job/{j}/",
+        f"/api/queues/bullmq/{q}/jobs/{j}",
+        f"/queue/tasks/{q}/job/{j}/",
+    ):
+        ok_status(staff_client.get(url))
+
+
+@FUZZ
+@given(fields=st.dictionaries(st.sampled_from(HASH_FIELDS), stored_value, min_size=0, max_size=12))
+def test_any_job_hash_renders(
+    staff_client: Any, bullmq_settings: Any, fields: dict[str, bytes]
+) -> None:
+    client = redis.Redis.from_url(bullmq_settings["OPTIONS"]["url"])
+    client.flushall()
+    client.hset("bull:fuzz:meta", "opts.maxLenEvents", 10000)
+    client.set("bull:fuzz:id", 1)
+    if fields:
+        client.hset("bull:fuzz:1", mapping=fields)
+    client.zadd("bull:fuzz:failed", {"1": 1700000000000})
+    client.lpush("bull:fuzz:wait", "1")
+    client.close()
+    for url in (
+        reverse("queues:overview"),
+        reverse("queues:api-queues"),
+        reverse("queues:queue", args=["bullmq", "fuzz"]) + "?state=failed",
+        reverse("queues:queue", args=["bullmq", "fuzz"]) + "?state=waiting",
+        reverse("queues:api-jobs", args=["bullmq", "fuzz"]) + "?state=failed",
+        reverse("queues:api-job", args=["bullmq", "fuzz", "1"]),
+    ):
+        ok_status(staff_client.get(url))
+    for tab in ("data", "options", "logs", "error", "timeline"):
+        ok_status(
+            staff_client.get(reverse("queues:job", args=["bullmq", "fuzz", "1"]), {"tab": tab})
+        )
