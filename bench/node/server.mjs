@@ -1,0 +1,71 @@
+// Bull Board 9.x over the benchmark's Redis: one BullMQAdapter per queue, served by express.
+//
+//   node server.mjs <redis-url> <port> <queue-names-file>
+//
+// The names file holds one queue name per line (Bull Board does no discovery: every queue is
+// registered by the app). Two boards are mounted over the same queues:
+//   /board           Bull Board's defaults (showWorkers on: one CLIENT LIST per queue per poll)
+//   /board-noworkers the same with uiConfig.showWorkers=false, Bull Board's documented lever
+// All queues share one ioredis connection, as an app that passes a client to its Queues does.
+// Prints "listening <port>" on stdout once ready; stops on SIGTERM or SIGINT.
+import { readFileSync } from "node:fs";
+
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { ExpressAdapter } from "@bull-board/express";
+import { Queue } from "bullmq";
+import express from "express";
+import IORedis from "ioredis";
+
+const [url, portText, namesFile] = process.argv.slice(2);
+if (!url || !portText || !namesFile) {
+  console.error("usage: node server.mjs <redis-url> <port> <queue-names-file>");
+  process.exit(2);
+}
+const names = readFileSync(namesFile, "utf8")
+  .split("\n")
+  .map((line) => line.trim())
+  .filter(Boolean);
+const parsed = new URL(url);
+const connection = new IORedis({
+  host: parsed.hostname,
+  port: Number(parsed.port || 6379),
+  db: Number((parsed.pathname || "/0").slice(1) || 0),
+  maxRetriesPerRequest: null,
+  connectionName: "bench-bull-board",
+});
+const queues = names.map((name) => new Queue(name, { connection, prefix: "bull" }));
+await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+
+const app = express();
+for (const [path, uiConfig] of [
+  ["/board", {}],
+  ["/board-noworkers", { showWorkers: false }],
+]) {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(path);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue)),
+    serverAdapter,
+    options: { uiConfig },
+  });
+  app.use(path, serverAdapter.getRouter());
+}
+
+const server = app.listen(Number(portText), "127.0.0.1", () => {
+  console.log(`listening ${server.address().port}`);
+});
+server.keepAliveTimeout = 60_000;
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  server.closeAllConnections?.();
+  await Promise.allSettled(queues.map((queue) => queue.close()));
+  connection.disconnect();
+  process.exit(0);
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
