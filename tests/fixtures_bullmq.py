@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -91,7 +92,8 @@ def bullmq_contract_env(bullmq_backend: Any, redis_url: str) -> ContractEnv:
 @pytest.fixture
 def node_worker(node_modules: Path, redis_url: str) -> Iterator[Callable[..., Any]]:
     """``node_worker(queue, concurrency=50, fail_percent=0)`` starts ``worker.mjs``; all stop
-    at the end (SIGTERM, then SIGKILL). Each processing is recorded in ``race:processed``."""
+    at the end (SIGINT: close at once, then SIGKILL). Each processing is recorded in
+    ``race:processed``."""
     started: list[subprocess.Popen[str]] = []
 
     def start(queue: str, concurrency: int = 50, fail_percent: int = 0) -> Any:
@@ -122,9 +124,10 @@ def node_worker(node_modules: Path, redis_url: str) -> Iterator[Callable[..., An
         stop_worker(process)
 
 
-def stop_worker(process: subprocess.Popen[str], timeout: float = 10) -> None:
+def stop_worker(process: subprocess.Popen[str], timeout: float = 10, force: bool = True) -> None:
+    """Close a ``worker.mjs``: at once (``force``), or once its active jobs finish."""
     if process.poll() is None:
-        process.terminate()
+        process.send_signal(signal.SIGINT if force else signal.SIGTERM)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
