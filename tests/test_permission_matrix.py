@@ -1,0 +1,186 @@
+"""The permission matrix: every page, API endpoint and action, for every kind of visitor, on a
+visible, a hidden and a read-only queue. Each cell states the expected outcome; an unauthorised
+success (a 2xx/3xx where a refusal is expected) fails the test.
+
+The number of cells is ``len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS)`` (see
+``test_matrix_size``); WebSocket routes have their own refusal tests in the live suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from queues.states import JobState
+from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant
+from tests.contract import ContractEnv
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISITORS = ("anonymous", "non_staff", "staff", "viewer", "operator", "superuser")
+QUEUE_KINDS = ("visible", "hidden", "read_only")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    url: Callable[[dict[JobState, list[str]]], str]
+    kind: str  # "page", "api", "page_action", "api_action", "audit_page", "audit_api"
+    data: dict[str, Any] | None = None
+
+
+def _q(name: str, *extra: str) -> Callable[[dict[JobState, list[str]]], str]:
+    return lambda ids: reverse(name, args=["tasks", "contract", *extra])
+
+
+def _job(name: str, state: JobState, *extra: str) -> Callable[[dict[JobState, list[str]]], str]:
+    return lambda ids: reverse(name, args=["tasks", "contract", ids[state][0], *extra])
+
+
+ENDPOINTS = (
+    Endpoint("overview", "get", lambda ids: reverse("queues:overview"), "page"),
+    Endpoint("queue", "get", _q("queues:queue"), "queue_page"),
+    Endpoint("job", "get", _job("queues:job", JobState.FAILED), "queue_page"),
+    Endpoint("download", "get", _job("queues:job-download", JobState.FAILED, "data"), "queue_page"),
+    Endpoint("confirm", "get", _q("queues:queue-action", "retry-all"), "page_action"),
+    Endpoint("audit", "get", lambda ids: reverse("queues:audit"), "audit_page"),
+    Endpoint("api-queues", "get", lambda ids: reverse("queues:api-queues"), "api"),
+    Endpoint("api-jobs", "get", _q("queues:api-jobs"), "queue_api"),
+    Endpoint("api-job", "get", _job("queues:api-job", JobState.FAILED), "queue_api"),
+    Endpoint("api-audit", "get", lambda ids: reverse("queues:api-audit"), "audit_api"),
+    Endpoint(
+        "api-retry", "post", _job("queues:api-job-action", JobState.FAILED, "retry"), "api_action"
+    ),
+    Endpoint(
+        "api-promote",
+        "post",
+        _job("queues:api-job-action", JobState.DELAYED, "promote"),
+        "api_action",
+    ),
+    Endpoint(
+        "api-remove",
+        "post",
+        _job("queues:api-job-action", JobState.COMPLETED, "remove"),
+        "api_action",
+    ),
+    Endpoint(
+        "api-selection",
+        "post",
+        lambda ids: reverse("queues:api-selection", args=["tasks", "contract", "retry"]),
+        "api_action",
+        {"ids": "second-failed"},
+    ),
+    Endpoint(
+        "api-clean", "post", _q("queues:api-queue-action", "clean"), "api_action", {"grace": "1d"}
+    ),
+    Endpoint(
+        "api-empty", "post", _q("queues:api-queue-action", "empty"), "api_action", {"limit": "1"}
+    ),
+    Endpoint(
+        "api-retry-all",
+        "post",
+        _q("queues:api-queue-action", "retry-all"),
+        "api_action",
+        {"limit": "1"},
+    ),
+    Endpoint(
+        "api-promote-all",
+        "post",
+        _q("queues:api-queue-action", "promote-all"),
+        "api_action",
+        {"limit": "1"},
+    ),
+    Endpoint(
+        "page-remove-completed",
+        "post",
+        lambda ids: reverse(
+            "queues:job-action", args=["tasks", "contract", ids[JobState.COMPLETED][1], "remove"]
+        ),
+        "page_action",
+    ),
+    Endpoint(
+        "page-remove", "post", _job("queues:job-action", JobState.WAITING, "remove"), "page_action"
+    ),
+)
+
+SUCCESS = range(200, 400)
+
+
+def expected(visitor: str, queue_kind: str, endpoint: Endpoint) -> set[int] | range:
+    api = endpoint.kind.startswith(("api", "queue_api", "audit_api"))
+    if visitor == "anonymous":
+        return {401} if api else {302}
+    if visitor == "non_staff":
+        return {403}
+    queue_scoped = endpoint.kind in ("queue_page", "queue_api", "page_action", "api_action")
+    if queue_kind == "hidden" and queue_scoped:
+        return {404}
+    if endpoint.kind in ("audit_page", "audit_api"):
+        return SUCCESS if visitor in ("viewer", "operator", "superuser") else {403}
+    if endpoint.kind in ("page_action", "api_action"):
+        if visitor in ("operator", "superuser") and queue_kind != "read_only":
+            return SUCCESS
+        return {403}
+    return SUCCESS
+
+
+def test_matrix_size() -> None:
+    assert len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS) == 360
+
+
+def make_client(visitor: str, django_user_model: Any) -> Client:
+    client = Client()
+    if visitor == "anonymous":
+        return client
+    user = django_user_model.objects.create_user(
+        visitor, password="pw", is_staff=visitor != "non_staff", is_superuser=visitor == "superuser"
+    )
+    if visitor == "viewer":
+        user = grant(user, "view_auditentry")
+    if visitor == "operator":
+        user = grant(user, *ALL_ACTION_PERMISSIONS)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("queue_kind", QUEUE_KINDS)
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_permission_matrix(
+    visitor: str,
+    queue_kind: str,
+    tasks_contract_env: ContractEnv,
+    settings: Any,
+    django_user_model: Any,
+) -> None:
+    entry = dict(settings.QUEUEBOARD_BACKENDS["tasks"])
+    if queue_kind == "hidden":
+        entry["HIDDEN_QUEUES"] = ["contract"]
+    if queue_kind == "read_only":
+        entry["READ_ONLY_QUEUES"] = ["contract"]
+    settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "tasks": entry}
+    client = make_client(visitor, django_user_model)
+    ids = tasks_contract_env.ids
+    unauthorised_successes = []
+    mismatches = []
+    for endpoint in ENDPOINTS:
+        url = endpoint.url(ids)
+        if endpoint.method == "get":
+            response = client.get(url)
+        else:
+            data = dict(endpoint.data or {})
+            if data.get("ids") == "second-failed":
+                data["ids"] = [ids[JobState.FAILED][1]]
+            response = client.post(url, data, content_type="application/json")
+        allowed = expected(visitor, queue_kind, endpoint)
+        if response.status_code not in allowed:
+            mismatches.append((endpoint.name, response.status_code, allowed))
+            if response.status_code in SUCCESS and allowed is not SUCCESS:
+                unauthorised_successes.append(endpoint.name)
+    assert unauthorised_successes == []
+    assert mismatches == []
