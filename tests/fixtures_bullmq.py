@@ -136,7 +136,8 @@ def stop_worker(process: subprocess.Popen[str], timeout: float = 10, force: bool
 
 
 def write_finished_jobs(url: str, queue: str, count: int, state: str = "failed") -> list[str]:
-    """``count`` jobs finished long ago (as a worker leaves them), written in one pipeline."""
+    """``count`` jobs finished long ago (as a worker leaves them), or waiting (``"wait"``),
+    written in one pipeline."""
     r = redis.Redis.from_url(url)
     base = f"{bullmq_producers.PREFIX}:{queue}:"
     finished = int(time.time() * 1000) - 3_600_000
@@ -156,8 +157,12 @@ def write_finished_jobs(url: str, queue: str, count: int, state: str = "failed")
                 ats=1,
                 **reason,
             )
+            if state == "wait":  # waiting: never processed
+                fields = bullmq_producers.job_hash(job_id, timestamp=finished + n)
+                pipe.lpush(base + state, job_id)
+            else:
+                pipe.zadd(base + state, {job_id: finished + n})
             pipe.hset(base + job_id, mapping=fields)
-            pipe.zadd(base + state, {job_id: finished + n})
         pipe.execute()
     finally:
         r.close()
