@@ -1,0 +1,259 @@
+"""Browser fixtures: one Chromium, the board served by daphne, a logged-in page.
+
+Sync Playwright keeps its asyncio loop marked as running in the main thread while the browser
+is open. Django refuses ORM calls there unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set, so browser
+tests set it (nothing async runs in the test process: the board lives in a subprocess), and
+``asyncio.run`` is impossible there: seed through subprocesses or sync clients. The browser is
+package scoped so that tests outside this package never run beside that loop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, sync_playwright
+
+from tests.fixtures_bullmq import NODE_DIR
+from tests.redis_server import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(tempfile.gettempdir()) / "qb-shots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+DAPHNE_APP = "tests.browser.asgi:application"
+
+
+@dataclass
+class LiveBoard:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture(scope="session")
+def live_board(
+    django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveBoard]:
+    """daphne serving ``tests.browser.asgi`` on a free port against the pytest test database."""
+    from django.db import connection
+
+    db_path = Path(connection.settings_dict["NAME"]).resolve()
+    port = free_port()
+    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
+        "QUEUEBOARD_TEST_DATABASE_URL": f"sqlite:///{db_path}",
+        "QUEUEBOARD_BROWSER_REDIS_URL": redis_server.url,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    board = LiveBoard(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne exited with {process.returncode}:\n{board.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{board.url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"daphne did not answer in 30 s:\n{board.log_tail()}")
+            time.sleep(0.1)
+        yield board
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture(scope="package")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    """One headless Chromium (Debian's, never a downloaded one) for the browser tests."""
+    executable = os.environ.get("QUEUEBOARD_CHROMIUM") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class BoardPage:
+    """A logged-in page plus what happened on it: console errors, requests, dialogs."""
+
+    page: Page
+    origin: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> Any:
+        response = self.page.goto(self.origin + path)
+        self.page.wait_for_load_state("load")
+        return response
+
+    def foreign_requests(self) -> list[str]:
+        """Requests and websockets that went anywhere but the board."""
+        ws_origin = "ws" + self.origin.removeprefix("http")
+        return [url for url in self.requests if not url.startswith(self.origin + "/")] + [
+            url for url in self.websockets if not url.startswith(ws_origin + "/")
+        ]
+
+    def assert_clean(self) -> None:
+        """No console error, no uncaught exception, no request elsewhere or failed, no dialog."""
+        assert self.console_errors == []
+        assert self.page_errors == []
+        assert self.foreign_requests() == []
+        assert self.failed_requests == []
+        assert self.dialogs == []
+
+    def open_state_tab(self, label: str) -> None:
+        """Click a queue page's state tab, as a user would (htmx swaps the job list)."""
+        self.page.locator("#job-list nav.qb-tabs a.qb-tab", has_text=label).first.click()
+
+    def mark_document(self) -> None:
+        """Tag the current document; ``same_document()`` tells whether a click reloaded it."""
+        self.page.evaluate("window.__qbDocument = true")
+
+    def same_document(self) -> bool:
+        return bool(self.page.evaluate("window.__qbDocument === true"))
+
+    def screenshot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def open_board_page(
+    browser: Browser, live_board: LiveBoard, user: Any, **context_options: Any
+) -> Iterator[BoardPage]:
+    """A fresh browser context logged in as ``user`` through a session cookie."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session, "url": live_board.url, "httpOnly": True}]
+    )
+    page = context.new_page()
+    board = BoardPage(page=page, origin=live_board.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Chromium asks for /favicon.ico on its own; the board has none (reported, not ours).
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            board.console_errors.append(f"{message.text} at {message.location}")
+
+    def on_dialog(dialog: Dialog) -> None:
+        board.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_failed(request: Request) -> None:
+        board.failed_requests.append(f"{request.url}: {request.failure}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: board.page_errors.append(str(error)))
+    page.on("request", lambda request: board.requests.append(request.url))
+    page.on("requestfailed", on_failed)
+    page.on("websocket", lambda socket: board.websockets.append(socket.url))
+    page.on("dialog", on_dialog)
+    try:
+        yield board
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def node_basic_dump(node_modules: Path, redis_server: RedisServer) -> dict[str, Any]:
+    """Node bullmq 6.7.0's "basic" scenario, produced once: its ids and a DUMP of every key."""
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        client.flushall()
+        result = subprocess.run(
+            ["node", str(NODE_DIR / "produce.mjs"), redis_server.url, "basic"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=NODE_DIR,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"produce.mjs basic failed:\n{result.stderr[-3000:]}")
+        keys = {key: client.dump(key) for key in client.keys("*")}
+        client.flushall()
+    finally:
+        client.close()
+    return {"ids": json.loads(result.stdout), "keys": keys}
+
+
+@pytest.fixture
+def node_basic(redis_url: str, node_basic_dump: dict[str, Any]) -> dict[str, list[str]]:
+    """Queue "node-basic" as Node wrote it (restored from ``node_basic_dump``); its ids."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushall()
+        for key, value in node_basic_dump["keys"].items():
+            client.restore(key, 0, value)
+    finally:
+        client.close()
+    return dict(node_basic_dump["ids"])
+
+
+@pytest.fixture
+def board_page(
+    transactional_db: None, browser: Browser, live_board: LiveBoard, staff_user: Any
+) -> Iterator[BoardPage]:
+    """A page of a staff user on the live board (light colour scheme)."""
+    yield from open_board_page(browser, live_board, staff_user, color_scheme="light")
