@@ -7,8 +7,8 @@ from typing import Any
 
 from django.http import QueryDict
 
+from ..errors import BadRequest
 from ..models import AuditEntry
-from ..views.params import BadRequest
 
 FILTERS = ("action", "backend", "queue", "user", "outcome")
 PAGE_SIZE = 50

@@ -6,6 +6,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from ..actions.params import CLEANABLE
 from ..actions.permissions import allowed_actions
 from ..backends.base import QueueBackend
 from ..backends.types import Payload
@@ -13,7 +14,7 @@ from ..conf import setting
 from ..reading import overview_sections, visible_backend
 from ..states import JobState
 from .guards import board_page, render_page
-from .params import CLEANABLE, BadRequest, job_query
+from .params import BadRequest, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
 

@@ -1,0 +1,75 @@
+"""Parameters of queue actions (state, grace, limit) read from what the user sent."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..backends.actions import QueueAction, QueueActionParams
+from ..backends.base import QueueBackend
+from ..errors import BadRequest
+from ..states import JobState
+
+_UNITS = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+CLEANABLE = (JobState.COMPLETED, JobState.FAILED, JobState.DELAYED, JobState.WAITING)
+RETRYABLE = (JobState.FAILED, JobState.COMPLETED)
+
+
+def parse_grace(raw: str | None) -> int:
+    """``"90"``, ``"90s"``, ``"15m"``, ``"1h"``, ``"2d"``, ``"1w"`` → milliseconds."""
+    if raw in (None, ""):
+        return 0
+    text = str(raw).strip().lower()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number) :]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or value < 0 or value != value or value > 10**8:
+        raise BadRequest(f"grace must be an age such as 90s, 15m, 1h or 2d, not {raw!r}.")
+    return int(value * _UNITS[unit] * 1000)
+
+
+def parse_limit(raw: str | None) -> int | None:
+    if raw in (None, "", "0"):
+        return None
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise BadRequest(f"limit must be a whole number, not {raw!r}.") from None
+    if value < 0:
+        raise BadRequest("limit must be 0 (no limit) or more.")
+    return value
+
+
+def action_state(raw: str | None, allowed: tuple[JobState, ...], default: JobState) -> JobState:
+    if raw in (None, ""):
+        return default
+    try:
+        state = JobState.parse(str(raw))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if state not in allowed:
+        names = ", ".join(s.value for s in allowed)
+        raise BadRequest(f"This action takes a state among {names}, not {state.value!r}.")
+    return state
+
+
+def queue_params(backend: QueueBackend, action: QueueAction, data: Any) -> QueueActionParams:
+    """Validate what the user sent for ``action``; malformed values raise ``BadRequest``."""
+    limit = parse_limit(data.get("limit"))
+    if action == QueueAction.RETRY_ALL:
+        state = action_state(data.get("state"), RETRYABLE, JobState.FAILED)
+        if state == JobState.COMPLETED and not backend.supports_retry_completed:
+            raise BadRequest(f"{backend.label} cannot retry completed jobs.")
+        return QueueActionParams(state=state, limit=limit, cutoff_ms=int(time.time() * 1000))
+    if action == QueueAction.CLEAN:
+        states = tuple(s for s in CLEANABLE if s in backend.states)
+        state = action_state(data.get("state"), states, JobState.COMPLETED)
+        return QueueActionParams(state=state, grace_ms=parse_grace(data.get("grace")), limit=limit)
+    if action == QueueAction.PROMOTE_ALL:
+        return QueueActionParams(state=JobState.DELAYED, limit=limit)
+    if action == QueueAction.EMPTY:
+        return QueueActionParams(state=JobState.WAITING, limit=limit)
+    return QueueActionParams()
