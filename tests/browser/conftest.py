@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -54,6 +55,16 @@ class LiveBoard:
         return self.log.read_text(errors="replace")[-4000:]
 
 
+def database_url(db: dict[str, Any]) -> str:
+    """The URL of the pytest-django test database, in the form ``board.env`` reads."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    scheme = db["ENGINE"].rsplit(".", 1)[1]
+    credentials = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@"
+    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or ''}"
+    return f"{scheme}://{credentials}{where}/{quote(db['NAME'])}"
+
+
 @pytest.fixture(scope="session")
 def live_board(
     django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
@@ -61,13 +72,12 @@ def live_board(
     """daphne serving ``tests.browser.asgi`` on a free port against the pytest test database."""
     from django.db import connection
 
-    db_path = Path(connection.settings_dict["NAME"]).resolve()
     port = free_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "QUEUEBOARD_TEST_DATABASE_URL": f"sqlite:///{db_path}",
+        "QUEUEBOARD_TEST_DATABASE_URL": database_url(connection.settings_dict),
         "QUEUEBOARD_BROWSER_REDIS_URL": redis_server.url,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
