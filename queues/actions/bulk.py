@@ -139,15 +139,7 @@ async def execute(run_id: Any) -> None:
     finally:
         await backend.close()
     message = f"{message} {describe(total)}".strip()
-    await BulkRun.objects.filter(pk=run_id).aupdate(
-        status=status,
-        message=message,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        done=total.done,
-        skipped=len(total.skipped),
-        failed=len(total.failed),
-    )
+    # The audit entry first: once the run reads as finished, its record is complete.
     await audit.record(
         run,
         run.action,
@@ -158,6 +150,15 @@ async def execute(run_id: Any) -> None:
         result=total,
         message=message,
         run=run,
+    )
+    await BulkRun.objects.filter(pk=run_id).aupdate(
+        status=status,
+        message=message,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        done=total.done,
+        skipped=len(total.skipped),
+        failed=len(total.failed),
     )
 
 
