@@ -14,6 +14,7 @@ from ..reading import visible_backend
 from . import notices
 from .action_input import job_action, job_ids, payload, queue_action
 from .guards import board_page, render_page
+from .htmx import swap_target
 from .pages import action_context
 
 _DONE = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
@@ -88,8 +89,7 @@ async def run_detail(request: HttpRequest, run_id: str) -> HttpResponse:
     run = await bulk.get_run(run_id)
     backend = await visible_backend(request.user, run.backend, run.queue)
     context = {"run": run, "backend": backend}
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.target == "run-status":
+    if swap_target(request) == "run-status":
         return await render_page(request, "queues/partials/run_status.html", context)
     return await render_page(request, "queues/run.html", context)
 

@@ -14,6 +14,7 @@ from ..conf import setting
 from ..reading import overview_sections, visible_backend
 from ..states import JobState
 from .guards import board_page, render_page
+from .htmx import swap_target
 from .params import BadRequest, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
@@ -68,8 +69,7 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
         "preview_chars": setting("PREVIEW_CHARS"),
         **action_context(backend),
     }
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.target == "job-list":
+    if swap_target(request) == "job-list":
         return await render_page(request, "queues/partials/job_list.html", context)
     return await render_page(request, "queues/queue.html", context)
 
@@ -98,8 +98,7 @@ async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) 
             )
         ],
     }
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.target == "job-tab-panel":
+    if swap_target(request) == "job-tab-panel":
         return await render_page(request, "queues/partials/job_tab_panel.html", context)
     return await render_page(request, "queues/job.html", context)
 
