@@ -34,7 +34,6 @@ def assert_one_page_chrome(board: BoardPage) -> None:
     assert page.locator("a.skip-link").count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason=HX_TARGET_BUG)
 def test_state_tab_swaps_only_the_job_list(
     board_page: BoardPage, node_basic: dict[str, list[str]]
 ) -> None:
