@@ -230,6 +230,12 @@ def commandstats(client: redis.Redis) -> dict[str, int]:
     return calls
 
 
+def server_usec(client: redis.Redis) -> int:
+    """Microseconds Redis spent executing commands since it started, INFO excluded."""
+    stats = client.info("commandstats")
+    return sum(int(v["usec"]) for name, v in stats.items() if name != "cmdstat_info")
+
+
 def stats_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     return {name: n for name, n in sorted(delta.items()) if n}

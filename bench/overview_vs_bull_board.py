@@ -23,7 +23,9 @@ time (c).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -64,6 +66,21 @@ def check_floor(expected: int) -> Any:
         assert body == b"ok", body
 
     return check
+
+
+async def time_list_queues(count: int) -> list[float]:
+    """Seconds of ``count`` warm ``list_queues()`` calls of the BullMQ backend, in-process."""
+    from queues.backends import backends
+
+    backend = backends["bullmq"]
+    await backend.list_queues()
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await backend.list_queues()
+        times.append(time.perf_counter() - started)
+    await backend.close()
+    return times
 
 
 def main() -> None:
@@ -123,10 +140,11 @@ def main() -> None:
             for label, _port, _cookie, path, check in targets:
                 client = clients[label]
                 _, body = client.get(path)
-                before = common.commandstats(stats)
+                before, usec = common.commandstats(stats), common.server_usec(stats)
                 common.time_requests(client, path, 0, args.warmup, check(args.queues))
                 delta = common.stats_delta(before, common.commandstats(stats))
-                results[label] = {"delta": delta, "bytes": len(body), "times": []}
+                usec = (common.server_usec(stats) - usec) / args.warmup
+                results[label] = {"delta": delta, "bytes": len(body), "times": [], "usec": usec}
         with common.step(f"timing {args.requests} rounds of one request to each target"):
             for _ in range(args.requests):
                 for label, _port, _cookie, path, _check in targets:
@@ -148,6 +166,7 @@ def main() -> None:
                     f"{result['median']:.2f}",
                     f"{result['p95']:.2f}",
                     f"{commands:.1f}",
+                    f"{result['usec'] / 1000:.2f}",
                     common.describe_delta(result["delta"], args.warmup),
                     f"{result['bytes']:,}",
                 ]
@@ -172,7 +191,14 @@ def main() -> None:
                 ]
             )
 
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        with common.step("timing list_queues() in-process"):
+            backend_ms = common.median_ms(asyncio.run(time_list_queues(args.requests)))
         floor = results["(e)"]["median"]
+        page_extra = results["(a)"]["median"] - results["(b)"]["median"]
         sections = [
             "## What was measured",
             "",
@@ -194,8 +220,9 @@ def main() -> None:
             "parameters is the request its UI polls every 5 s on every page (no active queue, so "
             "no jobs are fetched). (d) is the same board mounted with `showWorkers: false`.",
             "",
-            "Redis commands per request are `INFO commandstats` deltas over each target's "
-            "warm-up block, divided by its number of requests; commands run inside Lua "
+            "Redis commands (and their execution time, `usec`) per request are `INFO "
+            "commandstats` deltas over each target's warm-up block, divided by its number of "
+            "requests; commands run inside Lua "
             "scripts count individually, as the server counts them (Bull Board's `getCounts` "
             "EVALSHA runs one LLEN/ZCARD per state inside Redis).",
             "",
@@ -207,6 +234,7 @@ def main() -> None:
                     "median ms",
                     "p95 ms",
                     "Redis commands / request",
+                    "Redis execution ms / request",
                     "commands by name / request",
                     "response bytes",
                 ],
@@ -232,6 +260,23 @@ def main() -> None:
             f"{floor:.2f} ms, i.e. {floor / bull['median']:.0%} "
             "of Bull Board's (c) median, against the 20% the target allows for the whole "
             "request.",
+            "",
+            "## Where our time goes",
+            "",
+            f"- The BullMQ backend's `list_queues()` alone (one pipeline of "
+            f"{9 * args.queues:,} LLEN/ZCARD/HGET, timed in-process against the same Redis, "
+            f"warm, median of {args.requests}): {backend_ms:.2f} ms, of which Redis spends "
+            f"{results['(b)']['usec'] / 1000:.2f} ms executing the commands (`INFO "
+            "commandstats` usec); the rest is redis-py's asyncio pipeline "
+            "packing each command and reading each reply in Python (a per-reply timeout "
+            "context and the pure-Python RESP parser, no hiredis).",
+            f"- `api/queues` (b) = floor (e) {floor:.2f} ms + `list_queues()` {backend_ms:.2f} ms "
+            f"+ the rest (session and user lookup in SQLite, permission checks, JSON) "
+            f"{max(results['(b)']['median'] - floor - backend_ms, 0):.2f} ms.",
+            f"- The overview page (a) costs {page_extra:.0f} ms more than (b) for the same "
+            "data: Django template rendering of the queue table "
+            f"({args.queues} rows x 8 state cells, each cell with its own `{{% url %}}` and a "
+            "per-row `{% include %}`).",
         ]
         path = common.write_result(
             "overview_vs_bull_board",
