@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import redis.asyncio
@@ -20,6 +21,9 @@ PAGE_FIELDS = (
 )  # fmt: skip
 
 
+_COUNTS_LUA = resources.files(__package__).joinpath("lua", "counts.lua").read_text("utf-8")
+
+
 @dataclass
 class QueueCounts:
     counts: dict[JobState, int]
@@ -30,31 +34,30 @@ class QueueCounts:
 async def read_counts(
     client: redis.asyncio.Redis, prefix: str, names: Sequence[str], states: Sequence[JobState]
 ) -> list[QueueCounts]:
-    """Counts of ``states`` and the paused flag of every queue in ``names``, in one pipeline."""
+    """Counts of ``states`` and the paused flag of every queue in ``names``: one script call.
+
+    A script rather than a pipeline: the server does the per-queue work and answers one string,
+    so the cost on our side does not grow by nine parsed replies per queue.
+    """
     if not names:
         return []
-    pipe = client.pipeline(transaction=False)
-    for name in names:
-        keys = QueueKeys(prefix, name)
-        for state in states:
-            key_type = STATE_KEYS[state][1]
-            (pipe.llen if key_type == "list" else pipe.zcard)(keys.state(state))
-        pipe.hget(keys.key("meta"), "paused")
-    replies = await pipe.execute(raise_on_error=False)
-    width = len(states) + 1
+    layout = ",".join(
+        f"{STATE_KEYS[state][0]}:{'l' if STATE_KEYS[state][1] == 'list' else 'z'}"
+        for state in states
+    )
+    script = client.register_script(_COUNTS_LUA)  # EVALSHA, loaded on first NOSCRIPT
+    reply = await script(keys=[], args=[f"{prefix}:", layout, *names])
+    text = reply.decode() if isinstance(reply, bytes) else str(reply)
     result = []
-    for index in range(len(names)):
-        row = replies[index * width : (index + 1) * width]
+    for line in text.split("\n") if text else []:
+        *numbers, paused = (int(value) for value in line.split(","))
         counts, problems = {}, []
-        for state, reply in zip(states, row, strict=False):
-            if isinstance(reply, Exception):
-                problems.append(f"{STATE_KEYS[state][0]}: {reply}")
-                reply = 0
-            counts[state] = int(reply)
-        paused = row[-1]
-        paused_flag = paused in (b"1", b"true") if not isinstance(paused, Exception) else False
+        for state, number in zip(states, numbers, strict=True):
+            if number < 0:
+                problems.append(f"{STATE_KEYS[state][0]}: not a {STATE_KEYS[state][1]}")
+            counts[state] = max(number, 0)
         problem = "Unexpected key types (" + "; ".join(problems) + ")." if problems else None
-        result.append(QueueCounts(counts, paused_flag, problem))
+        result.append(QueueCounts(counts, bool(paused), problem))
     return result
 
 
