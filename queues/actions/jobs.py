@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from ..backends.actions import ActionOutcome, JobAction
+from ..backends.actions import ActionOutcome, JobAction, QueueAction
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound
 from ..models import AuditEntry
@@ -33,34 +34,41 @@ async def check_allowed(
         raise ActionRefused(reason)
 
 
+async def audited(
+    user: Any,
+    backend: QueueBackend,
+    queue: str,
+    action: JobAction | QueueAction,
+    call: Callable[[], Awaitable[ActionOutcome]],
+    describe: Callable[[ActionOutcome], str],
+    job_ids: list[str] | None = None,
+) -> ActionOutcome:
+    """Check the user may, do it, and record the outcome (or the error) in the audit log."""
+    await check_allowed(user, backend, queue, action, job_ids)
+    try:
+        result = await call()
+    except BackendError as exc:
+        await audit.record(
+            user, action.value, backend.alias, queue, AuditEntry.Outcome.ERROR,
+            job_ids=job_ids, message=str(exc),
+        )  # fmt: skip
+        raise
+    await audit.record(
+        user, action.value, backend.alias, queue, audit.outcome_of(result),
+        job_ids=job_ids, result=result, message=describe(result),
+    )  # fmt: skip
+    return result
+
+
 async def act_on_jobs(
     user: Any, backend: QueueBackend, queue: str, action: JobAction, job_ids: list[str]
 ) -> ActionOutcome:
-    await check_allowed(user, backend, queue, action, job_ids)
-    try:
-        result = await backend.act_on_jobs(queue, action, job_ids)
-    except BackendError as exc:
-        await audit.record(
-            user,
-            action.value,
-            backend.alias,
-            queue,
-            AuditEntry.Outcome.ERROR,
-            job_ids=job_ids,
-            message=str(exc),
-        )
-        raise
-    await audit.record(
-        user,
-        action.value,
-        backend.alias,
-        queue,
-        audit.outcome_of(result),
-        job_ids=job_ids,
-        result=result,
-        message=summary(action, result),
-    )
-    return result
+    return await audited(
+        user, backend, queue, action,
+        lambda: backend.act_on_jobs(queue, action, job_ids),
+        lambda result: summary(action, result),
+        job_ids,
+    )  # fmt: skip
 
 
 async def act_on_job(

@@ -4,36 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backends.actions import ActionOutcome, QueueAction, QueueActionParams
+from ..backends.actions import QueueAction, QueueActionParams
 from ..backends.base import QueueBackend
-from ..backends.errors import BackendError
-from ..models import AuditEntry, BulkRun
-from . import audit
+from ..models import BulkRun
 from .bulk import start_run
-from .jobs import check_allowed
+from .jobs import audited
 from .params import queue_params
 
 IMMEDIATE = (QueueAction.PAUSE, QueueAction.RESUME)
 
 
 async def set_paused(user: Any, backend: QueueBackend, queue: str, action: QueueAction) -> None:
-    await check_allowed(user, backend, queue, action)
-    try:
-        await backend.queue_step(queue, action, QueueActionParams(), 1)
-    except BackendError as exc:
-        await audit.record(
-            user, action.value, backend.alias, queue, AuditEntry.Outcome.ERROR, message=str(exc)
-        )
-        raise
-    await audit.record(
-        user,
-        action.value,
-        backend.alias,
-        queue,
-        AuditEntry.Outcome.OK,
-        result=ActionOutcome(),
-        message=f"Queue {queue!r} {action.value}d.",
-    )
+    verb = "paused" if action == QueueAction.PAUSE else "resumed"
+    await audited(
+        user, backend, queue, action,
+        lambda: backend.queue_step(queue, action, QueueActionParams(), 1),
+        lambda result: f"Queue {queue!r} {verb}.",
+    )  # fmt: skip
 
 
 async def perform(
