@@ -1,4 +1,4 @@
-"""ASGI entry point of the standalone board (served by daphne)."""
+"""ASGI entry point of the standalone board (served by daphne): pages and live updates."""
 
 import os
 
@@ -6,12 +6,27 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "board.settings")
 
-application = get_asgi_application()
+# Django is set up first: the routing imports models (through the consumers).
+http_application = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402 - configured by get_asgi_application()
+
+from queues.routing import websocket_urls  # noqa: E402
 
 if settings.DEBUG:
     # daphne serves no static files itself; Django's handler does, in debug mode only.
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    application = ASGIStaticFilesHandler(application)
+    http_application = ASGIStaticFilesHandler(http_application)
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urls("")))
+        ),
+    }
+)

@@ -1,0 +1,99 @@
+"""Render each change once and send it to the channel groups of its queue or job.
+
+Consumers only forward these messages (choosing the parts their page shows); they never read
+queue state themselves after the first snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..backends.base import QueueBackend
+from ..backends.types import JobDetail, JobSummary, QueueSummary
+from ..states import JobState
+from . import groups, render
+
+#: Message types, as consumer handler names (``qb.queue`` → ``qb_queue``).
+QUEUE_MESSAGE = "qb.queue"
+JOB_MESSAGE = "qb.job"
+RESYNC_MESSAGE = "qb.resync"
+ANNOUNCE_MESSAGE = "qb.announce"
+WATCH_MESSAGE = "qb.watch"
+
+
+class Publisher:
+    """Sends rendered fragments; remembers the counts sent so that only changes go out."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self._sent_counts: dict[tuple[str, str], tuple[Any, ...]] = {}
+        #: Messages sent, per type (for tests and the benchmark).
+        self.sent: dict[str, int] = {}
+
+    async def _send(self, group: str, message: dict[str, Any]) -> None:
+        self.sent[message["type"]] = self.sent.get(message["type"], 0) + 1
+        await self.layer.group_send(group, message)
+
+    def counts_changed(self, summary: QueueSummary) -> bool:
+        key = (summary.backend, summary.name)
+        value = (tuple(summary.counts.items()), summary.paused, summary.problem)
+        if self._sent_counts.get(key) == value:
+            return False
+        self._sent_counts[key] = value
+        return True
+
+    def forget_counts(self) -> None:
+        """Send every queue's counts again at the next read (after a reconnection)."""
+        self._sent_counts.clear()
+
+    async def queue(
+        self,
+        backend: QueueBackend,
+        name: str,
+        *,
+        summary: QueueSummary | None = None,
+        progress: Sequence[JobSummary] = (),
+        moved: Mapping[str, Sequence[JobState]] | None = None,
+        entered: Mapping[JobState, int] | None = None,
+        rows: Mapping[JobState, Sequence[JobSummary]] | None = None,
+    ) -> None:
+        """One message to the queue's group with whatever changed; nothing if nothing did."""
+        message: dict[str, Any] = {"type": QUEUE_MESSAGE}
+        if summary is not None and self.counts_changed(summary):
+            message["row"] = render.queue_row(backend, summary)
+            message["tabs"] = render.tab_counts(backend, summary)
+        if progress:
+            message["progress"] = "".join(render.progress_cell(job) for job in progress)
+        if moved:
+            message["moved"] = [
+                [job_id, [s.value for s in states]] for job_id, states in moved.items()
+            ]
+        if entered:
+            message["entered"] = {state.value: n for state, n in entered.items() if n}
+        if rows:
+            message["rows"] = {
+                state.value: render.job_rows(jobs, state) for state, jobs in rows.items() if jobs
+            }
+        if len(message) > 1:
+            await self._send(groups.queue_group(backend.alias, name), message)
+
+    async def job(self, backend: QueueBackend, job: JobDetail) -> None:
+        html = render.job_page(backend, job)
+        await self._send(
+            groups.job_group(backend.alias, job.queue, job.id), {"type": JOB_MESSAGE, "html": html}
+        )
+
+    async def job_progress(self, job: JobSummary) -> None:
+        html = render.job_progress(job)
+        await self._send(
+            groups.job_group(job.backend, job.queue, job.id), {"type": JOB_MESSAGE, "html": html}
+        )
+
+    async def resync(self) -> None:
+        """Tell every viewer that updates may have been missed (the reader reconnected)."""
+        await self._send(groups.VIEWERS_GROUP, {"type": RESYNC_MESSAGE})
+
+    async def announce(self) -> None:
+        """Ask every consumer to announce what it watches (a reader has just started)."""
+        await self._send(groups.VIEWERS_GROUP, {"type": ANNOUNCE_MESSAGE})

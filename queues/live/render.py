@@ -1,0 +1,73 @@
+"""Every fragment pushed live, rendered from the same partials the pages use.
+
+Fragments that replace a region carry ``hx-swap-oob="true"`` and the region's id; job rows for
+insertion are plain rows (the page script inserts them). Nothing here depends on the user:
+each change is rendered once and sent to everyone allowed to see its queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.template.loader import render_to_string
+
+from ..backends.base import QueueBackend
+from ..backends.types import JobDetail, JobSummary, Payload, QueueSummary
+from ..conf import setting
+from ..states import JobState
+from . import groups
+
+_EMPTY = Payload(text="", size=0)
+
+
+def queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
+    """The overview's row of ``queue`` (counts and paused badge)."""
+    return render_to_string(
+        "queues/partials/queue_row.html", {"backend": backend, "queue": queue, "oob": True}
+    ).strip()
+
+
+def tab_counts(backend: QueueBackend, queue: QueueSummary) -> str:
+    """The count of every state tab of the queue page."""
+    return render_to_string(
+        "queues/live/tab_counts.html", {"backend": backend, "queue": queue, "oob": True}
+    ).strip()
+
+
+def progress_job(alias: str, queue: str, job_id: str, stored: str | bytes | None) -> JobSummary:
+    """A job summary carrying only what the progress partial shows, from an event's data."""
+    return JobSummary(
+        backend=alias,
+        queue=queue,
+        id=job_id,
+        state=JobState.ACTIVE,
+        name="",
+        data=_EMPTY,
+        progress=Payload.from_stored(stored, parse_limit=64 * 1024),
+    )
+
+
+def progress_cell(job: JobSummary) -> str:
+    """A job list's progress cell of ``job``."""
+    cell_id = groups.progress_cell_id(job.backend, job.queue, job.id)
+    return render_to_string(
+        "queues/live/progress_cell.html", {"job": job, "cell_id": cell_id}
+    ).strip()
+
+
+def job_progress(job: JobSummary) -> str:
+    """The job page's progress."""
+    return render_to_string("queues/partials/job_progress.html", {"job": job, "oob": True}).strip()
+
+
+def job_page(backend: QueueBackend, job: JobDetail) -> str:
+    """The job page's state, progress, timeline and log lines."""
+    return render_to_string(
+        "queues/live/job.html", {"backend": backend, "job": job, "oob": True}
+    ).strip()
+
+
+def job_rows(jobs: Iterable[JobSummary], state: JobState) -> str:
+    """Rows of a job list, for insertion at its top."""
+    context = {"jobs": list(jobs), "state": state, "preview_chars": setting("PREVIEW_CHARS")}
+    return render_to_string("queues/live/job_rows.html", context).strip()

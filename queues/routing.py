@@ -1,0 +1,37 @@
+"""WebSocket routes of live updates, for the host's ``asgi.py``.
+
+``URLRouter`` cannot ``include()``, so mount them with the same prefix as ``queues.urls``::
+
+    from queues.routing import websocket_urls
+    websocket = AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter(websocket_urls("board/")))
+    )
+
+The page templates connect to ``<mount>/ws/<the page's own path>``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import path, re_path
+
+from .live.consumers import JobConsumer, OverviewConsumer, QueueConsumer
+
+Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
+
+
+def websocket_urls(prefix: str = "") -> list[Any]:
+    """The routes under ``prefix``: ``""`` or ``"board/"``, as given to ``path(prefix, ...)``."""
+    if prefix and not prefix.endswith("/"):
+        raise ValueError("The prefix must end with '/' (as with path(prefix, include(...))).")
+    root = prefix.lstrip("/")
+    return [
+        path(f"{root}ws/", OverviewConsumer.as_asgi()),
+        re_path(rf"^{re.escape(root)}ws/queue/{Q}/job/(?P<job_id>[^/]+)/$", JobConsumer.as_asgi()),
+        re_path(rf"^{re.escape(root)}ws/queue/{Q}/$", QueueConsumer.as_asgi()),
+    ]
+
+
+websocket_urlpatterns = websocket_urls()

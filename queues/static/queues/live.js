@@ -1,0 +1,256 @@
+// Live updates: connection status, resynchronisation after a reconnection, the "N new jobs"
+// notice, rows entering and leaving the list, and polling when WebSockets are unavailable.
+// Fragments themselves are swapped by htmx's hx-ws extension (out-of-band, by id).
+(function () {
+  "use strict";
+
+  var POLL_KEY = "queueboard.pollSeconds";
+  var POLL_CHOICES = [0, 2, 5, 15, 60];
+  var GIVE_UP_MS = 5000;
+  var live = null;
+  var state = { opened: false, open: false, failures: 0, timer: null, refreshing: false };
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function pollSeconds() {
+    var value = 5;
+    try {
+      var stored = window.localStorage.getItem(POLL_KEY);
+      if (stored !== null) value = parseInt(stored, 10);
+    } catch (e) {
+      /* storage may be unavailable; keep the default */
+    }
+    return POLL_CHOICES.indexOf(value) >= 0 ? value : 5;
+  }
+
+  function setStatus(name, text) {
+    live.setAttribute("data-live", name);
+    byId("qb-live-text").textContent = text;
+    byId("qb-live-poll").hidden = name !== "polling";
+  }
+
+  // -- polling when WebSockets are unavailable ------------------------------------------------
+
+  function schedulePoll() {
+    clearTimeout(state.timer);
+    state.timer = null;
+    var seconds = pollSeconds();
+    if (state.open || !seconds) return;
+    state.timer = setTimeout(function () {
+      if (!document.hidden) refresh(false);
+      schedulePoll();
+    }, seconds * 1000);
+  }
+
+  function startPolling() {
+    if (state.open) return;
+    var seconds = pollSeconds();
+    setStatus(
+      "polling",
+      seconds
+        ? "Live updates unavailable: refreshing every " + seconds + " s"
+        : "Live updates unavailable: automatic refresh off"
+    );
+    schedulePoll();
+  }
+
+  // -- refreshing the live regions from the page itself ---------------------------------------
+
+  var REGIONS = '[id^="qb-q-"], [id^="qb-tab-count-"], [id^="qb-p-"], #job-state, #job-progress, #job-timeline, #job-logs';
+
+  function atTop(list) {
+    if (list.getAttribute("data-page") !== "1") return false;
+    if (list.querySelector('input[name="ids"]:checked')) return false;
+    return list.getBoundingClientRect().top >= 0;
+  }
+
+  function replaceList(list, fresh) {
+    var imported = document.importNode(fresh, true);
+    list.replaceWith(imported);
+    if (window.htmx) window.htmx.process(imported);
+    return imported;
+  }
+
+  function rowIds(root) {
+    return Array.prototype.map
+      .call(root.querySelectorAll("tr.qb-job-row"), function (row) {
+        return row.getAttribute("data-job-id");
+      })
+      .join("\n");
+  }
+
+  // Fetch the page again and put its live regions in place. The job list is replaced only
+  // when that moves nothing under the reader (page 1, top in view, nothing selected) or when
+  // asked; otherwise the notice offers it.
+  function refresh(force) {
+    if (state.refreshing) return;
+    state.refreshing = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll(REGIONS).forEach(function (region) {
+          var fresh = doc.getElementById(region.id);
+          if (fresh) region.replaceWith(document.importNode(fresh, true));
+        });
+        var list = byId("job-list");
+        var freshList = doc.getElementById("job-list");
+        if (list && freshList && rowIds(list) !== rowIds(freshList)) {
+          if (force || atTop(list)) {
+            var shown = replaceList(list, freshList);
+            if (force) {
+              var first = shown.querySelector("a.qb-job-id") || shown.querySelector(".qb-tab");
+              if (first) first.focus();
+            }
+          } else {
+            showNotice(list, 0, "The list has changed");
+          }
+        }
+      })
+      .catch(function () {
+        /* the next poll or update tries again */
+      })
+      .then(function () {
+        state.refreshing = false;
+      });
+  }
+
+  // -- the job list: rows entering and leaving ------------------------------------------------
+
+  function showNotice(list, more, text) {
+    var pending = parseInt(list.getAttribute("data-pending") || "0", 10) + more;
+    list.setAttribute("data-pending", String(pending));
+    var notice = list.querySelector("#qb-new-jobs");
+    var button = list.querySelector("#qb-new-jobs-button");
+    if (!notice || !button) return;
+    if (pending > 0) {
+      button.textContent = pending + (pending === 1 ? " new job" : " new jobs") + " · show";
+    } else if (text) {
+      button.textContent = text + " · show";
+    }
+    notice.hidden = false;
+  }
+
+  function findRow(list, jobId) {
+    var rows = list.querySelectorAll("tr.qb-job-row");
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getAttribute("data-job-id") === jobId) return rows[i];
+    }
+    return null;
+  }
+
+  function insertRows(list, html) {
+    var body = list.querySelector("table.qb-jobs tbody");
+    if (!body) return 0;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var fragment = document.createDocumentFragment();
+    var count = 0;
+    Array.prototype.slice.call(template.content.querySelectorAll("tr.qb-job-row")).forEach(
+      function (row) {
+        count++;
+        if (!findRow(list, row.getAttribute("data-job-id"))) fragment.appendChild(row);
+      }
+    );
+    body.insertBefore(fragment, body.firstChild);
+    var perPage = parseInt(list.getAttribute("data-per-page") || "20", 10);
+    while (body.rows.length > perPage) body.deleteRow(body.rows.length - 1);
+    return count;
+  }
+
+  function onQueueData(data) {
+    if (data.resync) {
+      refresh(false);
+      return;
+    }
+    var list = byId("job-list");
+    if (!list) return;
+    var viewed = list.getAttribute("data-state");
+    (data.moved || []).forEach(function (move) {
+      if (move[1].indexOf(viewed) >= 0) return;
+      var row = findRow(list, move[0]);
+      if (row) row.remove();
+    });
+    var entered = (data.entered && data.entered[viewed]) || 0;
+    if (!entered) return;
+    var inserted = 0;
+    var pending = parseInt(list.getAttribute("data-pending") || "0", 10);
+    if (data.rows && data.rows[viewed] && !pending && atTop(list)) {
+      inserted = insertRows(list, data.rows[viewed]);
+    }
+    if (entered > inserted) showNotice(list, entered - inserted);
+  }
+
+  // -- wiring ---------------------------------------------------------------------------------
+
+  function init() {
+    live = byId("qb-live");
+    if (!live) return;
+    var select = byId("qb-poll-interval");
+    select.value = String(pollSeconds());
+    select.addEventListener("change", function () {
+      try {
+        window.localStorage.setItem(POLL_KEY, select.value);
+      } catch (e) {
+        /* the choice lasts for this page only */
+      }
+      startPolling();
+    });
+
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("#qb-new-jobs-button");
+      if (button) refresh(true);
+    });
+
+    live.addEventListener("htmx:ws:after:connection", function () {
+      var reconnected = state.opened;
+      state.open = state.opened = true;
+      state.failures = 0;
+      clearTimeout(state.timer);
+      setStatus("live", "Live");
+      if (reconnected) refresh(false);
+    });
+
+    live.addEventListener("htmx:ws:close", function () {
+      state.open = false;
+      state.failures++;
+      if (document.hidden) {
+        setStatus("paused", "Live updates paused in the background");
+      } else if (state.failures >= (state.opened ? 3 : 2)) {
+        startPolling();
+      } else {
+        setStatus("connecting", state.opened ? "Reconnecting…" : "Connecting to live updates…");
+      }
+    });
+
+    live.addEventListener("htmx:ws:after:message:incoming", function (event) {
+      var message = event.detail && event.detail.message;
+      if (!message || typeof message.data !== "string" || message.data.charAt(0) !== "{") return;
+      try {
+        var data = JSON.parse(message.data);
+        if (data.qb) onQueueData(data.qb);
+      } catch (e) {
+        /* not ours */
+      }
+    });
+
+    if (!window.WebSocket) {
+      startPolling();
+      return;
+    }
+    setTimeout(function () {
+      if (!state.opened) startPolling();
+    }, GIVE_UP_MS);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
