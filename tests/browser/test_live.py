@@ -1,0 +1,204 @@
+"""Live updates in Chromium: a real Node bullmq worker changes counts, a progress bar and the
+failed list on screen, without a reload."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from playwright.sync_api import expect
+
+from tests.browser.conftest import BoardPage
+from tests.fixtures_bullmq import NODE_DIR, stop_worker
+
+pytestmark = pytest.mark.browser
+QUEUE = "live-node"
+
+
+class NodeWorker:
+    """``live_worker.mjs``: processes jobs (progress, logs) and adds jobs on command."""
+
+    def __init__(self, url: str, queue: str) -> None:
+        self.process = subprocess.Popen(
+            ["node", str(NODE_DIR / "live_worker.mjs"), url, queue, "1"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=NODE_DIR,
+        )
+        assert self.readline() == "ready", self.process.stderr.read()  # type: ignore[union-attr]
+
+    def readline(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def add(self, data: str) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"add {data}\n")
+        self.process.stdin.flush()
+        line = self.readline()
+        assert line.startswith("added "), line
+        return line.split(" ", 1)[1]
+
+    def stop(self) -> None:
+        stop_worker(self.process)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]:
+    worker = NodeWorker(redis_url, QUEUE)
+    yield worker
+    worker.stop()
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def count(url: str, key: str) -> int:
+    client = redis.Redis.from_url(url)
+    try:
+        kind = client.type(f"bull:{QUEUE}:{key}")
+        return int(
+            client.llen(f"bull:{QUEUE}:{key}")
+            if kind == b"list"
+            else client.zcard(f"bull:{QUEUE}:{key}")
+        )
+    finally:
+        client.close()
+
+
+def expect_live(board: BoardPage) -> None:
+    expect(board.page.locator("#qb-live")).to_have_attribute("data-live", "live")
+
+
+def test_counts_progress_and_failed_list_change_without_reload(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    page, worker = board_page.page, node_live_worker
+    worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
+    wait_for(lambda: count(redis_url, "failed") == 1)
+
+    # The overview: the queue's completed count moves when the worker finishes a job.
+    board_page.goto("/")
+    expect_live(board_page)
+    board_page.mark_document()
+    row = page.locator(f'#backend-bullmq tr.qb-queue-row[data-queue="{QUEUE}"]')
+    completed = row.locator("td.state-completed a")
+    expect(completed).to_have_text("0")
+    worker.add('{"steps": 2, "stepMs": 50}')
+    expect(completed).to_have_text("1")
+    expect(row.locator("td.state-failed a")).to_have_text("1")
+
+    # The active list: a running job's progress bar fills, then its row leaves the list.
+    slow = worker.add('{"steps": 10, "stepMs": 400}')
+    wait_for(lambda: count(redis_url, "active") == 1)
+    board_page.goto(f"/queue/bullmq/{QUEUE}/?state=active")
+    expect_live(board_page)
+    board_page.mark_document()
+    job_row = page.locator(f'#job-list tr.qb-job-row[data-job-id="{slow}"]')
+    expect(job_row).to_have_count(1)
+    bar = job_row.locator("progress.qb-progress")
+    first = int(bar.get_attribute("value") or "0") if bar.count() else 0
+    page.wait_for_function(
+        "([id, first]) => { const bar = document.querySelector("
+        '`tr[data-job-id="${id}"] progress`); return bar && Number(bar.value) >= first + 20; }',
+        arg=[slow, first],
+    )
+    expect(job_row).to_have_count(0, timeout=10_000)
+    expect(page.locator("#qb-tab-count-completed")).to_have_text("2")
+    expect(page.locator("#qb-tab-count-active")).to_have_text("0")
+    assert board_page.same_document()
+
+    # The failed list: a job failing now appears at the top, its tab count goes up.
+    page.locator("#job-list nav.qb-tabs a.qb-tab", has_text="Failed").first.click()
+    expect(page).to_have_url(f"{board_page.origin}/queue/bullmq/{QUEUE}/?state=failed")
+    expect(page.locator("#job-list tr.qb-job-row")).to_have_count(1)
+    board_page.mark_document()
+    failing = worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
+    rows = page.locator("#job-list tr.qb-job-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-job-id", failing)
+    expect(page.locator("#qb-tab-count-failed")).to_have_text("2")
+    assert board_page.same_document()
+    board_page.assert_clean()
+
+
+def test_job_page_follows_state_progress_and_logs(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    page, worker = board_page.page, node_live_worker
+    job_id = worker.add('{"steps": 5, "stepMs": 600}')
+    wait_for(lambda: count(redis_url, "active") == 1)
+    board_page.goto(f"/queue/bullmq/{QUEUE}/job/{job_id}/?tab=logs")
+    expect_live(board_page)
+    board_page.mark_document()
+    expect(page.locator("#job-state")).to_have_text("Active")
+    expect(page.locator("#job-logs li")).to_have_count(5, timeout=15_000)
+    expect(page.locator("#job-progress progress")).to_have_attribute("value", "100")
+    expect(page.locator("#job-state")).to_have_text("Completed")
+    assert board_page.same_document()
+    board_page.assert_clean()
+
+
+def test_new_jobs_notice_when_scrolled_away(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    """Below the top of the list rows do not move: a notice counts the new jobs instead."""
+    page, worker = board_page.page, node_live_worker
+    for _ in range(2):
+        worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
+    wait_for(lambda: count(redis_url, "failed") == 2)
+    page.set_viewport_size({"width": 900, "height": 300})
+    board_page.goto(f"/queue/bullmq/{QUEUE}/?state=failed")
+    expect_live(board_page)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("document.getElementById('job-list').getBoundingClientRect().top < 0")
+    before = page.locator("#job-list tr.qb-job-row").all_inner_texts()
+    worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
+    notice = page.locator("#qb-new-jobs-button")
+    expect(notice).to_have_text("1 new job · show")
+    assert page.locator("#job-list tr.qb-job-row").all_inner_texts() == before
+    notice.click()
+    expect(page.locator("#job-list tr.qb-job-row")).to_have_count(3)
+    expect(page.locator("#qb-new-jobs")).to_be_hidden()
+    board_page.assert_clean()
+
+
+def test_polling_when_websockets_are_unavailable(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    """A proxy that refuses WebSockets: the page says so and refreshes at the chosen pace."""
+    page, worker = board_page.page, node_live_worker
+    page.route("**/ws/**", lambda route: route.abort())
+    page.add_init_script("window.WebSocket = undefined;")
+    board_page.goto("/")
+    live = page.locator("#qb-live")
+    expect(live).to_have_attribute("data-live", "polling")
+    expect(page.locator("#qb-live-text")).to_have_text(
+        "Live updates unavailable: refreshing every 5 s"
+    )
+    page.select_option("#qb-poll-interval", "2")
+    expect(page.locator("#qb-live-text")).to_have_text(
+        "Live updates unavailable: refreshing every 2 s"
+    )
+    assert page.evaluate("localStorage.getItem('queueboard.pollSeconds')") == "2"
+    row = page.locator(f'#backend-bullmq tr.qb-queue-row[data-queue="{QUEUE}"]')
+    board_page.mark_document()
+    worker.add('{"steps": 1, "stepMs": 1}')
+    expect(row.locator("td.state-completed a")).to_have_text("1", timeout=8000)
+    assert board_page.same_document()
+    page.reload()
+    expect(page.locator("#qb-poll-interval")).to_have_value("2")
+    page.select_option("#qb-poll-interval", "0")
+    expect(page.locator("#qb-live-text")).to_have_text(
+        "Live updates unavailable: automatic refresh off"
+    )
