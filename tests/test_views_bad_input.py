@@ -121,3 +121,19 @@ def test_redis_not_answering(staff_client: Any, bullmq_settings: Any, redis_serv
     assert any(p["backend"] == "bullmq" for p in queues["problems"])
     job = staff_client.get(reverse("queues:api-job", args=["bullmq", "q", "1"]))
     assert job.status_code == 503
+
+
+def test_deeply_nested_values(staff_client: Any, r: Any) -> None:
+    deep = "[" * 100_000
+    producers.write_queue_keys(r, "deep")
+    producers.write_job(
+        r, "deep", "1", "failed",
+        data=deep, opts=deep, parent=deep, stacktrace=deep, returnvalue=deep, progress=deep,
+        failedReason='"' + deep, finishedOn=1,
+    )  # fmt: skip
+    assert (
+        staff_client.get(reverse("queues:api-job", args=["bullmq", "deep", "1"])).status_code == 200
+    )
+    for tab in ("data", "options", "error"):
+        page = staff_client.get(reverse("queues:job", args=["bullmq", "deep", "1"]), {"tab": tab})
+        assert page.status_code == 200, tab

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..states import JobState
+from . import untrusted
 
 _NOT_JSON = object()
 
@@ -41,8 +42,8 @@ class Payload:
         value: Any = _NOT_JSON
         if utf8 and (parse_limit is None or len(raw) <= parse_limit):
             try:
-                value = json.loads(text)
-            except (ValueError, RecursionError):
+                value = untrusted.loads(text)
+            except ValueError:
                 value = _NOT_JSON
         return cls(text=text, size=len(raw), utf8=utf8, value=value)
 

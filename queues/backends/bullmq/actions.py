@@ -17,7 +17,6 @@ Round trips (R = one pipeline):
 
 from __future__ import annotations
 
-import json
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -31,6 +30,7 @@ import redis.asyncio
 from redis.exceptions import NoScriptError
 
 from ...states import JobState
+from .. import untrusted
 from ..actions import ActionOutcome, JobAction, QueueAction, QueueActionParams, Skip
 from ..errors import BackendError, BackendUnavailable
 from .keys import STATE_KEYS, QueueKeys
@@ -186,7 +186,7 @@ def _present(reply: Any) -> bool:
 
 def _lifo(raw: Any) -> bool:
     try:
-        opts = json.loads(raw) if raw else {}
+        opts = untrusted.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(opts, dict) and bool(opts.get("lifo"))

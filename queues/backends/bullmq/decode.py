@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...states import JobState
+from .. import untrusted
 from ..types import JobDetail, JobRef, JobSummary, Payload
 from .keys import DELAY_FACTOR, PRIORITY_FACTOR
 
@@ -167,7 +168,7 @@ class JobDecoder:
         reason = self.string("failedReason")
         if reason and len(reason) >= 2 and reason[0] == reason[-1] == '"':
             try:  # older Python workers stored the reason JSON-quoted
-                unquoted = json.loads(reason)
+                unquoted = untrusted.loads(reason)
             except ValueError:
                 return reason
             if isinstance(unquoted, str):
@@ -194,7 +195,7 @@ class JobDecoder:
         if not raw:
             return ()
         try:
-            value = json.loads(raw)
+            value = untrusted.loads(raw)
         except ValueError:
             self.problems.append("The 'stacktrace' field is not valid JSON; shown as text.")
             return (raw,)
@@ -208,7 +209,7 @@ class JobDecoder:
         raw = self.string("parent")
         if raw:
             try:
-                value = json.loads(raw)
+                value = untrusted.loads(raw)
             except ValueError:
                 self.problems.append("The 'parent' field is not valid JSON.")
                 value = None
