@@ -85,6 +85,7 @@ def test_wheel_mounts_under_any_prefix(tmp_path: Path, redis_url: str) -> None:
     settings.write_text(
         settings.read_text().replace("INSTALLED_APPS = [", "INSTALLED_APPS = [\n    'queues',")
         + textwrap.dedent(f"""
+            ALLOWED_HOSTS = ["testserver"]
             QUEUEBOARD_BACKENDS = {{
                 "bullmq": {{
                     "BACKEND": "queues.backends.bullmq.BullMQBackend",

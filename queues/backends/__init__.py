@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -19,7 +19,13 @@ class InvalidBackend(ImproperlyConfigured):
     pass
 
 
-class BackendHandler(BaseConnectionHandler[QueueBackend]):
+if TYPE_CHECKING:
+    _Handler = BaseConnectionHandler[QueueBackend]
+else:  # not subscriptable at run time unless django-stubs-ext patched it
+    _Handler = BaseConnectionHandler
+
+
+class BackendHandler(_Handler):
     settings_name = "QUEUEBOARD_BACKENDS"
     exception_class = InvalidBackend
 
