@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 import weakref
@@ -122,6 +123,7 @@ class LiveService:
     async def _lead(self, client: redis.asyncio.Redis | None) -> None:
         """Run the reader until this process goes idle or (with Redis) loses the lock."""
         self.reader = Reader(self.layer, self.options)
+        logger.info("Live updates: process %s reads the queues", os.getpid())
         reading = asyncio.create_task(self.reader.run(), name="queueboard-live-reader")
         try:
             while not reading.done() and not self.idle():

@@ -53,7 +53,8 @@ class Reader:
             self.handle(await self.layer.receive(channel))
 
     async def run(self) -> None:
-        channel = await self.layer.new_channel("queueboard.reader.")
+        # The default prefix: every channel of this process then shares one receive loop.
+        channel = await self.layer.new_channel()
         await self.layer.group_add(groups.READER_GROUP, channel)
         tasks: list[asyncio.Task[None]] = []
         try:
