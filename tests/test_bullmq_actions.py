@@ -36,6 +36,7 @@ def act(backend: Any, action: JobAction, ids: list[str], queue: str = Q) -> Acti
 
 
 def step(backend: Any, action: QueueAction, batch: int = 1000, queue: str = Q, **params: Any):
+    params.setdefault("report_ids", True)
     return run(backend, backend.queue_step(queue, action, QueueActionParams(**params), batch))
 
 
@@ -378,7 +379,11 @@ def test_round_trips_do_not_grow_with_the_selection(
     step(bullmq_backend, QueueAction.RETRY_ALL, 100, "trips2")  # loads the script
     sent.clear()
     assert step(bullmq_backend, QueueAction.RETRY_ALL, 100, "trips2").done == 100
-    assert sent == [3]  # one MULTI: the ids, the script, what is left
+    assert sent == [4]  # one MULTI: the ids, count before, the script, count after
+    sent.clear()
+    bulk = step(bullmq_backend, QueueAction.RETRY_ALL, 100, "trips2", report_ids=False)
+    assert (bulk.done, bulk.done_ids) == (100, [])
+    assert sent == [3]  # a bulk run's step: counts only, no ids to parse
 
 
 def test_redis_down_is_backend_unavailable(

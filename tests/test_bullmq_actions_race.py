@@ -55,7 +55,9 @@ async def board(backend: Any, url: str) -> tuple[Counter[str], int]:
 
     async def retry_all_runs() -> None:
         while time.monotonic() < deadline:
-            params = QueueActionParams(state=JobState.FAILED, cutoff_ms=int(time.time() * 1000))
+            params = QueueActionParams(
+                state=JobState.FAILED, cutoff_ms=int(time.time() * 1000), report_ids=True
+            )
             while True:
                 step = await backend.queue_step(Q, QueueAction.RETRY_ALL, params, 100)
                 count(step)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import close_old_connections
-from django.db.models import F
 from django.utils import timezone
 
 from ..backends import backends
@@ -33,6 +33,8 @@ from .jobs import check_allowed
 
 logger = logging.getLogger("queues.bulk")
 
+#: Progress is saved (and a cancellation noticed) at most this often, in seconds.
+SAVE_EVERY = 0.25
 #: A running run that has not saved progress for this long is considered interrupted.
 STALE_AFTER = timedelta(seconds=120)
 
@@ -102,71 +104,80 @@ def _run_in_thread(run_id: Any) -> None:
         close_old_connections()
 
 
+@dataclass
+class Tally:
+    """What a run has done so far: counts only (a run may touch millions of jobs)."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    batches: int = 0
+
+    def add(self, step: ActionOutcome) -> None:
+        self.done += step.done
+        self.skipped += len(step.skipped)
+        self.failed += len(step.failed)
+        self.batches += 1
+
+    def fields(self) -> dict[str, int]:
+        return {"done": self.done, "skipped": self.skipped, "failed": self.failed,
+                "batches": self.batches}  # fmt: skip
+
+
+async def _save_progress(run_id: Any, tally: Tally) -> bool:
+    """Save progress; False when the run is no longer running (someone asked to cancel)."""
+    updated = await BulkRun.objects.filter(pk=run_id, status=BulkRun.Status.RUNNING).aupdate(
+        heartbeat_at=timezone.now(), **tally.fields()
+    )
+    return updated == 1
+
+
 async def execute(run_id: Any) -> None:
     run = await BulkRun.objects.aget(pk=run_id)
     backend = backends[run.backend]
     action = QueueAction(run.action)
     params = params_from_json(run.params)
     batch_size = int(setting("BULK_BATCH_SIZE"))
-    total = ActionOutcome(finished=False)
+    tally = Tally()
     status, message = BulkRun.Status.FINISHED, ""
+    saved_at = 0.0
     try:
         while True:
-            current = (
-                await BulkRun.objects.filter(pk=run_id).values_list("status", flat=True).aget()
-            )
-            if current == BulkRun.Status.CANCELLING:
-                status = BulkRun.Status.CANCELLED
-                break
+            if time.monotonic() - saved_at >= SAVE_EVERY:
+                if not await _save_progress(run_id, tally):
+                    status = BulkRun.Status.CANCELLED
+                    break
+                saved_at = time.monotonic()
             size = batch_size
             if params.limit is not None:
-                size = min(size, params.limit - total.done)
+                size = min(size, params.limit - tally.done)
                 if size <= 0:
                     break
             step = await backend.queue_step(run.queue, action, params, size)
-            total.add(step)
-            await BulkRun.objects.filter(pk=run_id).aupdate(
-                done=total.done,
-                skipped=len(total.skipped),
-                failed=len(total.failed),
-                batches=F("batches") + 1,
-                heartbeat_at=timezone.now(),
-            )
+            tally.add(step)
             if step.finished:
                 break
     except BackendError as exc:
         status, message = BulkRun.Status.FAILED, f"Stopped: {exc}"
     finally:
         await backend.close()
-    message = f"{message} {describe(total)}".strip()
+    message = f"{message} {describe(tally)}".strip()
     # The audit entry first: once the run reads as finished, its record is complete.
     await audit.record(
-        run,
-        run.action,
-        run.backend,
-        run.queue,
-        _FINAL_OUTCOME[status],
-        params=run.params,
-        result=total,
-        message=message,
-        run=run,
-    )
+        run, run.action, run.backend, run.queue, _FINAL_OUTCOME[status], params=run.params,
+        counts=(tally.done, tally.skipped, tally.failed), message=message, run=run,
+    )  # fmt: skip
     await BulkRun.objects.filter(pk=run_id).aupdate(
-        status=status,
-        message=message,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        done=total.done,
-        skipped=len(total.skipped),
-        failed=len(total.failed),
-    )
+        status=status, message=message, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+        **tally.fields(),
+    )  # fmt: skip
 
 
-def describe(total: ActionOutcome) -> str:
-    text = f"{total.done} done, {len(total.skipped)} skipped"
-    if total.skipped:
+def describe(tally: Tally) -> str:
+    text = f"{tally.done} done, {tally.skipped} skipped"
+    if tally.skipped:
         text += " (they had already moved on)"
-    return text + f", {len(total.failed)} failed."
+    return text + f", {tally.failed} failed."
 
 
 async def get_run(run_id: str) -> BulkRun:

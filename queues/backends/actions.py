@@ -41,6 +41,8 @@ class QueueActionParams:
     grace_ms: int = 0
     limit: int | None = None
     cutoff_ms: int | None = None
+    #: List the ids each batch moved in ``done_ids`` (costs a read; bulk runs only count).
+    report_ids: bool = False
 
 
 @dataclass(frozen=True)

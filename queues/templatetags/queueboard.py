@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -61,3 +64,22 @@ def excerpt(text: str | None, chars: int = 120) -> str:
         return ""
     flat = " ".join(str(text)[: int(chars) * 2].split())
     return flat if len(flat) <= int(chars) else flat[: int(chars) - 1] + "\u2026"
+
+
+@register.simple_tag
+def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
+    """The count cells of an overview row, built in one go (100 queues make 800 cells).
+
+    Only the queue name and URL vary per row; they are escaped once, the rest are our constants.
+    """
+    name, url = escape(queue.name), escape(queue_url)
+    cells = []
+    for state in backend.states:
+        n = int(queue.counts.get(state, 0))
+        value = escape(state.value)
+        cells.append(
+            f'<td class="num state-{value}{" has-jobs" if n else ""}">'
+            f'<a href="{url}?state={value}" aria-label="{n} {escape(state.label.lower())} jobs '
+            f'in {name}">{n}</a></td>'
+        )
+    return mark_safe("".join(cells))  # noqa: S308 - every variable part is escaped above

@@ -477,21 +477,26 @@ async def _step(
         else:
             state, top = "delayed", ALL_DELAYED
         key = keys.key(state)
-        ((ids, moved, left),) = await send(
+        # Counts around the script in one transaction say exactly how many it moved; the ids
+        # (the same range the script reads) only when asked for, as parsing them costs.
+        listing = (
+            [cmd("ZRANGEBYSCORE", key, 0, top, "LIMIT", 0, batch)] if params.report_ids else []
+        )
+        ((*ids, before, moved, left),) = await send(
             client,
             [
                 [
-                    # The same range the script reads, in the same transaction: its ids.
-                    cmd("ZRANGEBYSCORE", key, 0, top, "LIMIT", 0, batch),
+                    *listing,
+                    cmd("ZCOUNT", key, 0, top),
                     _move_to_wait_call(scripts, keys, state, batch, top),
                     cmd("ZCOUNT", key, 0, top),
                 ]
             ],
             transaction=True,
         )
-        _raise_if_error(ids, moved, left)
-        done_ids = [_text(i) for i in ids]
-        return ActionOutcome(done=len(done_ids), done_ids=done_ids, finished=not left)
+        _raise_if_error(*ids, before, moved, left)
+        done_ids = [_text(i) for i in ids[0]] if ids else []
+        return ActionOutcome(done=int(before) - int(left), done_ids=done_ids, finished=not left)
     if action == QueueAction.CLEAN:
         name = _CLEAN_SET[params.state or JobState.COMPLETED]
         cutoff, batch = _now_ms() - params.grace_ms, min(batch, REMOVAL_CAP)
