@@ -17,6 +17,13 @@ class BackendUnavailable(BackendError):
     code = "backend_unavailable"
 
 
+class BackendFull(BackendError):
+    """The server refuses writes because it is out of memory (Redis ``maxmemory``)."""
+
+    status = 503
+    code = "backend_full"
+
+
 class QueueNotFound(BackendError):
     status = 404
     code = "queue_not_found"

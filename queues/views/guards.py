@@ -14,8 +14,10 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
 
 from ..backends.errors import BackendError
 from ..conf import setting
@@ -67,6 +69,21 @@ async def error_page(request: HttpRequest, status: int, message: str) -> HttpRes
     )
 
 
+def _database_message(exc: DatabaseError) -> str:
+    return f"The board's database could not be used ({exc}); try again in a moment."
+
+
+def bare_error_page(status: int, message: str) -> HttpResponse:
+    """An error page that needs nothing: no session, no user, no template context."""
+    title = escape(_TITLES.get(status, "Error"))
+    body = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'</head><body><main><h1>{title}</h1><p role="alert">{escape(message)}</p></main>'
+        "</body></html>"
+    )
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
 def error_json(status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     return SafeJsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
 
@@ -74,7 +91,11 @@ def error_json(status: int, code: str, message: str, **extra: Any) -> HttpRespon
 def board_page(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return secure(await _page(request, *args, **kwargs))
+        try:
+            return secure(await _page(request, *args, **kwargs))
+        except DatabaseError as exc:  # the board's own database: sessions, users, audit log
+            logger.warning("Queueboard page %s: database error: %s", request.path, exc)
+            return secure(bare_error_page(503, _database_message(exc)))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = await request.auser()
@@ -97,7 +118,11 @@ def board_page(view: AsyncView) -> AsyncView:
 def board_api(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return secure(await _api(request, *args, **kwargs))
+        try:
+            return secure(await _api(request, *args, **kwargs))
+        except DatabaseError as exc:
+            logger.warning("Queueboard API %s: database error: %s", request.path, exc)
+            return secure(error_json(503, "database_unavailable", _database_message(exc)))
 
     async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = await request.auser()

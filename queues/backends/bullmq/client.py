@@ -21,7 +21,7 @@ import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..errors import BackendError, BackendUnavailable
+from ..errors import BackendError, BackendFull, BackendUnavailable
 
 
 def _lua(name: str) -> str:
@@ -86,6 +86,11 @@ class ClientPool:
                 f"Redis at {self.where} did not answer ({_short(exc)})."
             ) from exc
         except redis.RedisError as exc:
+            if isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command" in str(exc):
+                raise BackendFull(
+                    f"Redis at {self.where} is full (maxmemory reached) and refused to write. "
+                    "Free memory or raise maxmemory, then try again."
+                ) from exc
             raise BackendError(f"Redis at {self.where} refused a command ({_short(exc)}).") from exc
         except ValueError as exc:  # a malformed URL
             raise BackendUnavailable(f"The Redis URL is not valid ({_short(exc)}).") from exc
