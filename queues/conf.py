@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "API_PAYLOAD_CAP": 1024 * 1024,
     # Log lines read for the job page (the newest ones).
     "LOG_LINES": 1000,
+    # Seconds the overview's counts are reused by the next requests of the same process (0: read
+    # the queue server on every request). Actions through the board refresh them at once.
+    "COUNTS_CACHE_SECONDS": 0,
     # Jobs per atomic backend call in bulk runs (retry all, clean, ...).
     "BULK_BATCH_SIZE": 1000,
     # Sent with every page and API answer of the board (None to leave it to the host site).

@@ -6,6 +6,8 @@ Shared by the pages, the API and live updates.
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -14,6 +16,7 @@ from .backends import backends
 from .backends.base import QueueBackend
 from .backends.errors import BackendError, QueueNotFound
 from .backends.types import QueueSummary
+from .conf import setting
 from .permissions import can_view_backend, can_view_queue
 
 
@@ -34,9 +37,37 @@ def _visible_queues(user: object, section: BackendSection) -> list[QueueSummary]
     return [q for q in section.queues if can_view_queue(user, section.backend, q.name)]
 
 
+#: backend -> (when read, queues): the overview's counts, shared by every request of a process.
+_snapshots: weakref.WeakKeyDictionary[QueueBackend, tuple[float, list[QueueSummary]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def list_queues(backend: QueueBackend) -> list[QueueSummary]:
+    """``backend.list_queues()``, reused for ``COUNTS_CACHE_SECONDS`` (0: always read).
+
+    With many tabs open, the server is then read at most once per period, whatever the number
+    of requests; actions through the board forget the snapshot of their backend at once.
+    """
+    ttl = float(setting("COUNTS_CACHE_SECONDS"))
+    if ttl > 0:
+        snapshot = _snapshots.get(backend)
+        if snapshot is not None and time.monotonic() - snapshot[0] < ttl:
+            return snapshot[1]
+    queues = await backend.list_queues()
+    if ttl > 0:
+        _snapshots[backend] = (time.monotonic(), queues)
+    return queues
+
+
+def forget(backend: QueueBackend) -> None:
+    """Drop the backend's snapshot (after an action changed its counts)."""
+    _snapshots.pop(backend, None)
+
+
 async def _read_section(backend: QueueBackend) -> BackendSection:
     try:
-        return BackendSection(backend, await backend.list_queues())
+        return BackendSection(backend, await list_queues(backend))
     except BackendError as exc:
         return BackendSection(backend, problem=str(exc))
 

@@ -26,6 +26,7 @@ from ..backends.base import QueueBackend
 from ..backends.errors import BackendError
 from ..conf import setting
 from ..models import AuditEntry, BulkRun
+from ..reading import forget
 from ..states import JobState
 from . import audit
 from .errors import RunNotFound
@@ -155,6 +156,7 @@ async def execute(run_id: Any) -> None:
                     break
             step = await backend.queue_step(run.queue, action, params, size)
             tally.add(step)
+            forget(backend)
             if step.finished:
                 break
     except BackendError as exc:

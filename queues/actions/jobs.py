@@ -11,6 +11,7 @@ from ..backends.actions import ActionOutcome, JobAction, QueueAction
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound
 from ..models import AuditEntry
+from ..reading import forget
 from . import audit
 from .errors import ActionRefused, JobConflict
 from .permissions import refusal
@@ -48,6 +49,7 @@ async def audited(
     try:
         result = await call()
     except BackendError as exc:
+        forget(backend)
         await audit.record(
             user, action.value, backend.alias, queue, AuditEntry.Outcome.ERROR,
             job_ids=job_ids, message=str(exc),
@@ -57,6 +59,7 @@ async def audited(
         user, action.value, backend.alias, queue, audit.outcome_of(result),
         job_ids=job_ids, result=result, message=describe(result),
     )  # fmt: skip
+    forget(backend)
     return result
 
 
