@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from ..states import JobState
 
 register = template.Library()
 
@@ -70,16 +72,22 @@ def excerpt(text: str | None, chars: int = 120) -> str:
 def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
     """The count cells of an overview row, built in one go (100 queues make 800 cells).
 
-    Only the queue name and URL vary per row; they are escaped once, the rest are our constants.
+    Only the queue name and URL vary per row; they are escaped once, the rest are our own
+    state names.
     """
-    name, url = escape(queue.name), escape(queue_url)
+    name, url = html.escape(str(queue.name)), html.escape(str(queue_url))
+    counts = queue.counts
     cells = []
     for state in backend.states:
-        n = int(queue.counts.get(state, 0))
-        value = escape(state.value)
+        n = int(counts.get(state, 0))
+        value, label = _STATE_TEXT[state]
         cells.append(
             f'<td class="num state-{value}{" has-jobs" if n else ""}">'
-            f'<a href="{url}?state={value}" aria-label="{n} {escape(state.label.lower())} jobs '
-            f'in {name}">{n}</a></td>'
+            f'<a href="{url}?state={value}" aria-label="{n} {label} jobs in {name}">{n}</a></td>'
         )
     return mark_safe("".join(cells))  # noqa: S308 - every variable part is escaped above
+
+
+_STATE_TEXT = {
+    state: (html.escape(state.value), html.escape(state.label.lower())) for state in JobState
+}
