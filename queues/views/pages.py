@@ -98,8 +98,8 @@ async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) 
             )
         ],
     }
-    if swap_target(request) == "job-tab-panel":
-        return await render_page(request, "queues/partials/job_tab_panel.html", context)
+    if swap_target(request) == "job-tab-panel":  # the panel, and the tab bar out of band
+        return await render_page(request, "queues/partials/job_tab_swap.html", context)
     return await render_page(request, "queues/job.html", context)
 
 

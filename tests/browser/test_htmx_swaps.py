@@ -1,12 +1,8 @@
 """htmx tabs replace only their own region of the page, and mark the tab now shown.
 
-Both tests fail today, so they are strict xfails: the board runs htmx 4, which sends
-``HX-Target: section#job-list`` (tag name and id) where the views compare
-``request.htmx.target`` with the bare id ``"job-list"`` / ``"job-tab-panel"``. The views then
-answer with the whole page, and htmx puts that page (header, breadcrumb, heading and all)
-inside the job list or the tab panel. On the job page the tab navigation also sits outside the
-swapped panel, so ``aria-current`` stays on the tab first loaded. Once fixed these tests pass,
-and ``strict=True`` turns that into a failure until the markers go.
+htmx 4 sends ``HX-Target: section#job-list`` (tag name and id); the views answer such requests
+with the partial alone, and a job tab swap also updates the tab bar out of band, so
+``aria-current`` follows the tab shown.
 """
 
 from __future__ import annotations
@@ -19,11 +15,6 @@ from playwright.sync_api import expect
 from tests.browser.conftest import BoardPage
 
 pytestmark = pytest.mark.browser
-
-HX_TARGET_BUG = (
-    "htmx 4 sends HX-Target 'section#job-list' / 'section#job-tab-panel'; "
-    "queues/views/pages.py compares with the bare id, so the whole page is swapped in"
-)
 
 
 def assert_one_page_chrome(board: BoardPage) -> None:
@@ -52,10 +43,6 @@ def test_state_tab_swaps_only_the_job_list(
     board_page.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=HX_TARGET_BUG + "; and the job tab nav (outside the panel) keeps the old aria-current",
-)
 def test_job_tab_swaps_only_the_panel_and_marks_the_tab(
     board_page: BoardPage, node_basic: dict[str, list[str]]
 ) -> None:
