@@ -119,3 +119,75 @@ def test_job_page_tabs_show_markup_as_text(
     if tab == "error":
         board_page.screenshot("hostile-job-error")
     board_page.assert_clean()
+
+
+PARENT_QUEUE = f"parent {IMG}"
+
+
+def seed_hostile_child(url: str) -> None:
+    """A completed job whose return value is markup, child of a job in a markup-named queue."""
+    now = int(time.time() * 1000)
+    client = redis.Redis.from_url(url)
+    try:
+        for queue in (QUEUE, PARENT_QUEUE):
+            client.set(f"bull:{queue}:id", 9)
+            client.hset(f"bull:{queue}:meta", "opts.maxLenEvents", 10000)
+        client.hset(
+            f"bull:{PARENT_QUEUE}:p1",
+            mapping={"name": f"parent {SCRIPT}", "data": "{}", "opts": "{}", "timestamp": now},
+        )
+        client.zadd(f"bull:{PARENT_QUEUE}:waiting-children", {"p1": now})
+        client.hset(
+            f"bull:{QUEUE}:2",
+            mapping={
+                "name": "child",
+                "data": "{}",
+                "opts": "{}",
+                "timestamp": now - 2000,
+                "processedOn": now - 1500,
+                "finishedOn": now - 1000,
+                "returnvalue": json.dumps({"html": IMG, "script": SCRIPT}),
+                "parentKey": f"bull:{PARENT_QUEUE}:p1",
+                "parent": json.dumps({"id": "p1", "queueKey": f"bull:{PARENT_QUEUE}"}),
+            },
+        )
+        client.zadd(f"bull:{QUEUE}:completed", {"2": now - 1000})
+    finally:
+        client.close()
+
+
+def test_return_value_and_flow_parent_show_markup_as_text(
+    board_page: BoardPage, redis_url: str
+) -> None:
+    seed_hostile_child(redis_url)
+    page = board_page.page
+    assert board_page.goto(f"/queue/bullmq/{quote(QUEUE)}/job/2/?tab=data").status == 200
+    expect(page.locator("#job-tab-panel")).to_contain_text(f'"html": "{IMG}"')
+    parent = page.get_by_role("link", name=f"{PARENT_QUEUE} #p1")
+    expect(parent).to_be_visible()
+    assert_inert(board_page)
+    parent.click()
+    expect(page.locator("#job-title .qb-job-name")).to_have_text(f"parent {SCRIPT}")
+    assert_inert(board_page)
+    board_page.assert_clean()
+
+
+def test_audit_entries_show_markup_as_text(board_page: BoardPage, staff_user: object) -> None:
+    from django.contrib.auth.models import Permission
+
+    from queues.models import AuditEntry
+
+    staff_user.user_permissions.add(  # type: ignore[attr-defined]
+        Permission.objects.get(content_type__app_label="queues", codename="view_auditentry")
+    )
+    AuditEntry.objects.create(
+        username=f"user {IMG}", action="retry", backend="bullmq", queue=QUEUE,
+        job_ids=[f"id {SCRIPT}"], outcome="error", message=f"message {IMG} {SCRIPT}",
+    )  # fmt: skip
+    page = board_page.page
+    assert board_page.goto("/audit/").status == 200
+    table = page.locator("table.qb-audit")
+    for text in (f"user {IMG}", f"bullmq: {QUEUE}", f"id {SCRIPT}", f"message {IMG} {SCRIPT}"):
+        expect(table).to_contain_text(text)
+    assert_inert(board_page)
+    board_page.assert_clean()
