@@ -121,7 +121,8 @@ if os.environ.get("CHANNEL_REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: channels' in-memory layer, with its expiry sweep throttled (see the module).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "queues.live.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

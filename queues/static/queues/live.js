@@ -243,6 +243,12 @@
       startPolling();
       return;
     }
+    // live.js loads before the extension, so no event is missed; check anyway.
+    var connection = live._htmx && live._htmx.ws && live._htmx.ws.connection;
+    if (connection && connection.socket && connection.socket.readyState === 1) {
+      state.open = state.opened = true;
+      setStatus("live", "Live");
+    }
     setTimeout(function () {
       if (!state.opened) startPolling();
     }, GIVE_UP_MS);
