@@ -11,6 +11,7 @@ CSRF_TRUSTED_ORIGINS  comma separated origins when served behind a proxy
 DEBUG              "1" to turn on Django's debug mode
 CHANNEL_REDIS_URL  Redis for channels_redis (several board processes); in-memory layer when unset
 QUEUEBOARD_READ_ONLY  "1" to refuse every action on every backend
+QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0 turns it off)
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ if os.environ.get("REDIS_URL"):
         "READ_ONLY": env_bool("QUEUEBOARD_READ_ONLY"),
     }
 
-QUEUEBOARD: dict[str, Any] = {"TITLE": os.environ.get("QUEUEBOARD_TITLE", "Queueboard")}
+QUEUEBOARD: dict[str, Any] = {
+    "TITLE": os.environ.get("QUEUEBOARD_TITLE", "Queueboard"),
+    # Tabs polling the overview share one read of the queue server per second and process.
+    "COUNTS_CACHE_SECONDS": float(os.environ.get("QUEUEBOARD_COUNTS_CACHE_SECONDS", "1")),
+}
 
 if os.environ.get("CHANNEL_REDIS_URL"):
     CHANNEL_LAYERS = {

@@ -26,6 +26,7 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 
 QUEUEBOARD_BACKENDS = {k: v for k, v in QUEUEBOARD_BACKENDS.items() if k == "tasks"}
+QUEUEBOARD = {}  # the app's defaults (no counts cache), not the standalone board's
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
