@@ -11,7 +11,7 @@ CSRF_TRUSTED_ORIGINS  comma separated origins when served behind a proxy
 DEBUG              "1" to turn on Django's debug mode
 CHANNEL_REDIS_URL  Redis for channels_redis (several board processes); in-memory layer when unset
 QUEUEBOARD_READ_ONLY  "1" to refuse every action on every backend
-QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0 turns it off)
+QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0: off)
 """
 
 from __future__ import annotations
