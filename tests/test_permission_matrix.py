@@ -105,7 +105,13 @@ ENDPOINTS = (
         "page_action",
     ),
     Endpoint(
-        "page-remove", "post", _job("queues:job-action", JobState.WAITING, "remove"), "page_action"
+        "page-remove-last-completed",
+        "post",
+        # Not a waiting job: "api-empty" may have removed any of those.
+        lambda ids: reverse(
+            "queues:job-action", args=["tasks", "contract", ids[JobState.COMPLETED][2], "remove"]
+        ),
+        "page_action",
     ),
 )
 
