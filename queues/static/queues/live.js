@@ -243,6 +243,15 @@
       startPolling();
       return;
     }
+    // htmx 4 starts on a timer once the document is parsed; the hx-ws extension (a later
+    // deferred script) may register after that first pass and miss this element. Once every
+    // deferred script has run, process the element again if no socket was set up (idempotent).
+    var ensureSocket = function () {
+      var ws = live._htmx && live._htmx.ws;
+      if (window.htmx && !(ws && ws.initialized)) window.htmx.process(live);
+    };
+    document.addEventListener("DOMContentLoaded", ensureSocket);
+    window.addEventListener("load", ensureSocket);
     // live.js loads before the extension, so no event is missed; check anyway.
     var connection = live._htmx && live._htmx.ws && live._htmx.ws.connection;
     if (connection && connection.socket && connection.socket.readyState === 1) {
