@@ -9,19 +9,14 @@
 // logs "step <n>" each time, then fails when data.fail is true, else completes.
 import readline from "node:readline";
 import { Job, Queue, Worker } from "bullmq";
+import { connectionFromUrl } from "./connection.mjs";
 
 const [url, queueName, concurrencyArg] = process.argv.slice(2);
 if (!url || !queueName) {
   console.error("usage: node live_worker.mjs <redis-url> <queue> [concurrency]");
   process.exit(2);
 }
-const parsed = new URL(url);
-const connection = {
-  host: parsed.hostname,
-  port: Number(parsed.port || 6379),
-  db: Number((parsed.pathname || "/0").slice(1) || 0),
-  maxRetriesPerRequest: null,
-};
+const connection = connectionFromUrl(url);
 const prefix = "bull";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const queue = new Queue(queueName, { connection, prefix });

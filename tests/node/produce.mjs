@@ -5,19 +5,14 @@
 // Prints one JSON object with the ids written, per state in the board's natural order.
 // Scenarios: basic, flow, scheduler, empty-queue.
 import { FlowProducer, Queue, Worker } from "bullmq";
+import { connectionFromUrl } from "./connection.mjs";
 
 const [url, scenario] = process.argv.slice(2);
 if (!url || !scenario) {
   console.error("usage: node produce.mjs <redis-url> <scenario>");
   process.exit(2);
 }
-const parsed = new URL(url);
-const connection = {
-  host: parsed.hostname,
-  port: Number(parsed.port || 6379),
-  db: Number((parsed.pathname || "/0").slice(1) || 0),
-  maxRetriesPerRequest: null,
-};
+const connection = connectionFromUrl(url);
 const prefix = "bull";
 const HOUR = 3_600_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

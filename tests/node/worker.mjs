@@ -8,6 +8,7 @@
 // SIGTERM closes gracefully (active jobs finish); SIGINT closes at once.
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { connectionFromUrl } from "./connection.mjs";
 
 const [url, queueName, concurrencyArg, failArg, recordKey = "race:processed"] =
   process.argv.slice(2);
@@ -15,13 +16,7 @@ if (!url || !queueName) {
   console.error("usage: node worker.mjs <redis-url> <queue> <concurrency> <fail-percent> [key]");
   process.exit(2);
 }
-const parsed = new URL(url);
-const connection = {
-  host: parsed.hostname,
-  port: Number(parsed.port || 6379),
-  db: Number((parsed.pathname || "/0").slice(1) || 0),
-  maxRetriesPerRequest: null,
-};
+const connection = connectionFromUrl(url);
 const failPercent = Number(failArg || 0);
 const recorder = new Redis(connection);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
