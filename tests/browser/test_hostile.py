@@ -166,6 +166,9 @@ def test_return_value_and_flow_parent_show_markup_as_text(
     parent = page.get_by_role("link", name=f"{PARENT_QUEUE} #p1")
     expect(parent).to_be_visible()
     assert_inert(board_page)
+    # Leave only once the page is settled: the live connection's first resync fetches this page,
+    # and navigating away mid-fetch aborts it (a failed request, not a fault of the page).
+    page.wait_for_load_state("networkidle")
     parent.click()
     expect(page.locator("#job-title .qb-job-name")).to_have_text(f"parent {SCRIPT}")
     assert_inert(board_page)
