@@ -10,8 +10,8 @@ each repeat, so load on the shared machine falls on all alike), each repeated:
   backend, SQLite in a temp dir), then joining the runner thread and reading the ``BulkRun``
   row as finished. Timed from the request to the row read as finished: permission check, count,
   audit entries, the runner thread with its own event loop and Redis connection, batches of
-  ``BULK_BATCH_SIZE`` (one MULTI each: ZRANGEBYSCORE + bullmq's moveJobsToWait + ZCOUNT) with
-  progress saved to the database and a cancel check between batches.
+  ``BULK_BATCH_SIZE`` (one MULTI each: ZCOUNT + bullmq's moveJobsToWait + ZCOUNT) with
+  progress saved to the database, with the cancel check, at most every 250 ms.
 - **ours, queue_step loop**: ``backend.queue_step(q, RETRY_ALL, ...)`` in a loop with the same
   batch size, no database work; connection opened before the clock starts.
 - **bullmq (Python)**: ``Queue(q).retryJobs({"state": "failed", "count": 1000})`` of the
@@ -509,8 +509,8 @@ def report(
         "(joined rather than polled: SQLite readers make the runner's UPDATEs wait). Includes the "
         "permission check, the count, the audit entries, the runner thread's own event loop and "
         f"Redis connection, and per batch of {batch_size} (`BULK_BATCH_SIZE`) one MULTI "
-        "(ZRANGEBYSCORE + bullmq's `moveJobsToWait` + ZCOUNT), a progress UPDATE and a cancel "
-        "check in SQLite.",
+        "(ZCOUNT + bullmq's `moveJobsToWait` + ZCOUNT), and a progress UPDATE carrying the "
+        "cancel check in SQLite at most every 250 ms.",
         f"- **{OURS_STEP}**: `backend.queue_step(q, RETRY_ALL, …, {batch_size})` until finished, "
         "no database; connection opened before the clock starts.",
         f'- **{PY_BULLMQ}**: `Queue(q).retryJobs({{"state": "failed", "count": 1000}})` of '
