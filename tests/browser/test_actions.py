@@ -130,3 +130,15 @@ def test_without_permission_no_buttons_and_403(board_page: BoardPage, acts: None
     assert "queues.retry_jobs" in response.json()["error"]["message"]
     expect(state_of(board_page)).to_have_text("Failed")
     board_page.assert_clean()
+
+
+def test_select_all_on_page_and_retry_selected(operator_page: BoardPage, acts: None) -> None:
+    page = operator_page.page
+    operator_page.goto(f"/queue/bullmq/{Q}/?state=failed")
+    page.get_by_role("checkbox", name="Select all jobs on this page").check()
+    for job_id in ("1", "2"):
+        expect(page.get_by_role("checkbox", name=f"Select job {job_id}")).to_be_checked()
+    page.get_by_role("button", name="Retry selected", exact=True).click()
+    expect(page.locator("#notices")).to_contain_text("2 jobs retried.")
+    expect(page.locator("#job-list nav.qb-tabs a.state-failed .qb-count")).to_have_text("0")
+    operator_page.assert_clean()
