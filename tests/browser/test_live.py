@@ -160,6 +160,11 @@ def test_new_jobs_notice_when_scrolled_away(
     page.set_viewport_size({"width": 900, "height": 300})
     board_page.goto(f"/queue/bullmq/{QUEUE}/?state=failed")
     expect_live(board_page)
+    # Wait until the reader follows the stream: a job completing shows in the tab counts (live,
+    # or at the latest by the reader's periodic resync). An event written before the reader
+    # follows is reported by its resync as "The list has changed" rather than counted.
+    worker.add('{"steps": 1, "stepMs": 1}')
+    expect(page.locator("#qb-tab-count-completed")).to_have_text("1", timeout=15_000)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_function("document.getElementById('job-list').getBoundingClientRect().top < 0")
     before = page.locator("#job-list tr.qb-job-row").all_inner_texts()
