@@ -291,7 +291,10 @@ def prepare_database(env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def start_daphne(stack: contextlib.ExitStack, env: dict[str, str]) -> int:
+def start_daphne_process(
+    stack: contextlib.ExitStack, env: dict[str, str], stderr: Any = None
+) -> tuple[int, subprocess.Popen[Any]]:
+    """Serve ``board.asgi`` with one daphne on a free port; its port and process."""
     port = free_port()
     daphne = shutil.which("daphne", path=str(Path(PYTHON).parent)) or "daphne"
     process = subprocess.Popen(
@@ -299,10 +302,15 @@ def start_daphne(stack: contextlib.ExitStack, env: dict[str, str]) -> int:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
+        stderr=stderr,
     )
     stack.callback(stop_process, process)
     wait_for_port(port, process, "daphne")
-    return port
+    return port, process
+
+
+def start_daphne(stack: contextlib.ExitStack, env: dict[str, str]) -> int:
+    return start_daphne_process(stack, env)[0]
 
 
 def start_bull_board(stack: contextlib.ExitStack, redis_url: str, names: list[str]) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import PYTHON, ROOT, board_env, stop_process, wait_for_port
+from common import PYTHON, ROOT, board_env, start_daphne_process
 
 from tests.redis_server import RedisServer, free_port
 
@@ -188,19 +188,9 @@ def _unescape(text: str) -> str:
 def start_board(stack: contextlib.ExitStack, env: dict[str, str], tasks: int = 0) -> Board:
     """Prepare the database and serve the board with one daphne process (as ``common``)."""
     session = prepare_board(env, tasks)
-    port = free_port()
-    daphne = shutil.which("daphne", path=str(Path(PYTHON).parent)) or "daphne"
-    process = subprocess.Popen(
-        [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "board.asgi:application"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=stack.enter_context(open(Path(env["DAPHNE_LOG"]), "w"))
-        if env.get("DAPHNE_LOG")
-        else None,
-    )
-    stack.callback(stop_process, process)
-    wait_for_port(port, process, "daphne")
+    log = env.get("DAPHNE_LOG")
+    stderr = stack.enter_context(open(Path(log), "w")) if log else None
+    port, process = start_daphne_process(stack, env, stderr)
     return Board(port, session, pid=process.pid)
 
 
