@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils.functional import LazyObject, empty
 from django.utils.module_loading import import_string
 
 from .conf import setting
@@ -22,12 +23,38 @@ def _rule() -> AccessRule:
     return import_string(rule) if isinstance(rule, str) else rule
 
 
+def checks_without_io(user: Any) -> bool:
+    """Whether the access checks of ``user`` can run on the event loop.
+
+    True for the built-in rule over a user already read from the database: it only reads the
+    user's attributes. A custom ``ACCESS`` rule may query the database, and a lazy user not yet
+    read would be, so those run in a thread.
+    """
+    if _rule() is not staff_only:
+        return False
+    return not (isinstance(user, LazyObject) and user._wrapped is empty)
+
+
 def can_view_board(user: Any) -> bool:
     return bool(user.is_authenticated) and bool(_rule()(user, None, None))
 
 
 def can_view_backend(user: Any, backend: str) -> bool:
     return can_view_board(user) and bool(_rule()(user, backend, None))
+
+
+def visible_queue_names(user: Any, backend: Any, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` (queues of ``backend``) the user may see: ``can_view_queue`` for many.
+
+    The built-in rule ignores the queue, so it runs once, not once per queue.
+    """
+    shown = [name for name in names if not backend.is_queue_hidden(name)]
+    if not can_view_backend(user, backend.alias):
+        return set()
+    rule = _rule()
+    if rule is staff_only:
+        return set(shown)
+    return {name for name in shown if rule(user, backend.alias, name)}
 
 
 def can_view_queue(user: Any, backend: Any, queue: str) -> bool:

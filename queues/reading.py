@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 
@@ -17,7 +19,14 @@ from .backends.base import QueueBackend
 from .backends.errors import BackendError, QueueNotFound
 from .backends.types import QueueSummary
 from .conf import setting
-from .permissions import can_view_backend, can_view_queue
+from .permissions import (
+    can_view_backend,
+    can_view_queue,
+    checks_without_io,
+    visible_queue_names,
+)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,7 +43,8 @@ def _visible_backends(user: object) -> list[QueueBackend]:
 
 
 def _visible_queues(user: object, section: BackendSection) -> list[QueueSummary]:
-    return [q for q in section.queues if can_view_queue(user, section.backend, q.name)]
+    names = visible_queue_names(user, section.backend, (q.name for q in section.queues))
+    return [q for q in section.queues if q.name in names]
 
 
 #: backend -> (when read, queues): the overview's counts, shared by every request of a process.
@@ -72,16 +82,23 @@ async def _read_section(backend: QueueBackend) -> BackendSection:
         return BackendSection(backend, problem=str(exc))
 
 
+async def _check(user: object, check: Callable[[], T]) -> T:
+    """Run an access check on the loop when it does no I/O, else in a thread."""
+    if checks_without_io(user):
+        return check()
+    return await sync_to_async(check)()
+
+
 async def overview_sections(user: object) -> list[BackendSection]:
     """Every backend the user may see with its visible queues, read concurrently."""
-    visible = await sync_to_async(_visible_backends)(user)
+    visible = await _check(user, lambda: _visible_backends(user))
     sections = list(await asyncio.gather(*(_read_section(b) for b in visible)))
 
     def filter_all() -> None:
         for section in sections:
             section.queues = _visible_queues(user, section)
 
-    await sync_to_async(filter_all)()
+    await _check(user, filter_all)
     return sections
 
 
@@ -97,7 +114,7 @@ async def visible_backend(user: object, alias: str, queue: str) -> QueueBackend:
         backend = backends[alias]
         return backend if can_view_queue(user, backend, queue) else None
 
-    backend = await sync_to_async(lookup)()
+    backend = await _check(user, lookup)
     if backend is None:
         raise QueueNotFound(alias, queue)
     return backend

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.template.loader import render_to_string
 
+from .. import fragments
 from ..backends.base import QueueBackend
 from ..backends.types import JobDetail, JobSummary, Payload, QueueSummary
 from ..conf import setting
@@ -20,32 +21,13 @@ from . import groups
 _EMPTY = Payload(text="", size=0)
 
 
-_ROWS: dict[tuple[object, ...], str] = {}
-_ROWS_KEPT = 4096
-
-
 def queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
-    """The overview's row of ``queue`` (counts and paused badge).
+    """The overview's row of ``queue`` (counts and paused badge), for an out-of-band swap.
 
-    Rows are kept by content: the snapshots of many overview clients connecting at once (after
-    a restart) render each row once, not once per client.
+    Rows are kept by content (``fragments``): the snapshots of many overview clients connecting
+    at once (after a restart) render each row once, not once per client.
     """
-    key = (
-        id(backend),
-        backend.alias,
-        queue.name,
-        tuple(queue.counts.items()),
-        queue.paused,
-        queue.problem,
-    )
-    row = _ROWS.get(key)
-    if row is None:
-        if len(_ROWS) >= _ROWS_KEPT:
-            _ROWS.clear()
-        row = _ROWS[key] = render_to_string(
-            "queues/partials/queue_row.html", {"backend": backend, "queue": queue, "oob": True}
-        ).strip()
-    return row
+    return fragments.queue_row(backend, queue, oob=True)
 
 
 def tab_counts(backend: QueueBackend, queue: QueueSummary) -> str:

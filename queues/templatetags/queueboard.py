@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from .. import fragments
 from ..states import JobState
 
 register = template.Library()
@@ -66,6 +68,14 @@ def excerpt(text: str | None, chars: int = 120) -> str:
         return ""
     flat = " ".join(str(text)[: int(chars) * 2].split())
     return flat if len(flat) <= int(chars) else flat[: int(chars) - 1] + "\u2026"
+
+
+@register.simple_tag
+def queue_rows(section: Any) -> SafeString:
+    """The overview rows of a backend section's queues, each rendered once per content."""
+    prefix = get_script_prefix()
+    rows = (fragments.queue_row(section.backend, q, prefix=prefix) for q in section.queues)
+    return mark_safe("\n".join(rows))  # noqa: S308 - each row is rendered by the template engine
 
 
 @register.simple_tag

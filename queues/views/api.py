@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from .. import fragments
 from ..reading import overview_sections, visible_backend
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict
 from .guards import board_api
-from .json import SafeJsonResponse
+from .json import SafeJsonResponse, dumps
 from .params import job_query
 
 
@@ -16,14 +17,10 @@ from .params import job_query
 @board_api
 async def queues(request: HttpRequest) -> HttpResponse:
     sections = await overview_sections(request.user)
-    return SafeJsonResponse(
-        {
-            "queues": [queue_to_dict(s.backend, q) for s in sections for q in s.queues],
-            "problems": [
-                {"backend": s.backend.alias, "message": s.problem} for s in sections if s.problem
-            ],
-        }
-    )
+    # Each queue's object is escaped JSON kept by content (``fragments``), joined as they are.
+    entries = ",".join(fragments.queue_json(s.backend, q) for s in sections for q in s.queues)
+    problems = [{"backend": s.backend.alias, "message": s.problem} for s in sections if s.problem]
+    return SafeJsonResponse(encoded=f'{{"queues":[{entries}],"problems":{dumps(problems)}}}')
 
 
 @require_GET

@@ -88,6 +88,18 @@ def error_json(status: int, code: str, message: str, **extra: Any) -> HttpRespon
     return SafeJsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
 
 
+def _identify(request: HttpRequest) -> tuple[bool, bool]:
+    """Whether the request's user is logged in and may view the board, in one thread hop.
+
+    Reads the session and the user (the database) and runs the access rule together; the user
+    stays on ``request.user``, loaded, for the view.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return False, False
+    return True, can_view_board(user)
+
+
 def board_page(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -98,11 +110,10 @@ def board_page(view: AsyncView) -> AsyncView:
             return secure(bare_error_page(503, _database_message(exc)))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = await request.auser()
-        if not user.is_authenticated:
+        authenticated, allowed = await sync_to_async(_identify)(request)
+        if not authenticated:
             return redirect_to_login(request.get_full_path())
-        request.user = user
-        if not await sync_to_async(can_view_board)(user):
+        if not allowed:
             return await error_page(request, 403, "Your account may not view this board.")
         try:
             return await view(request, *args, **kwargs)
@@ -125,11 +136,10 @@ def board_api(view: AsyncView) -> AsyncView:
             return secure(error_json(503, "database_unavailable", _database_message(exc)))
 
     async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = await request.auser()
-        if not user.is_authenticated:
+        authenticated, allowed = await sync_to_async(_identify)(request)
+        if not authenticated:
             return error_json(401, "not_authenticated", "Log in to use the Queueboard API.")
-        request.user = user
-        if not await sync_to_async(can_view_board)(user):
+        if not allowed:
             return error_json(403, "forbidden", "Your account may not use the Queueboard API.")
         try:
             return await view(request, *args, **kwargs)

@@ -22,9 +22,10 @@ def dumps(data: Any) -> str:
 
 
 class SafeJsonResponse(HttpResponse):
-    def __init__(self, data: Any, status: int = 200) -> None:
-        super().__init__(
-            dumps(data).encode("utf-8"), content_type="application/json", status=status
-        )
+    """``data`` as JSON; or ``encoded``, JSON text already built from ``dumps`` output."""
+
+    def __init__(self, data: Any = None, status: int = 200, *, encoded: str | None = None) -> None:
+        text = dumps(data) if encoded is None else encoded
+        super().__init__(text.encode("utf-8"), content_type="application/json", status=status)
         self["X-Content-Type-Options"] = "nosniff"
         self["Cache-Control"] = "no-store"

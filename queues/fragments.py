@@ -1,0 +1,68 @@
+"""Rendered fragments shared by the pages, the API and the live publisher, kept by content.
+
+An overview row (HTML) or a queue's entry in ``api/queues`` (JSON) depends only on its queue's
+counts, paused flag and problem (and, for HTML, where the board is mounted), not on who looks
+at it. Rendering 100 of them costs far more than the rest of the overview, and the counts
+change less often than pages are viewed, so each is rendered once per content and reused by
+every page, API call and live update until its counts change.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString, mark_safe
+
+from .backends.base import QueueBackend
+from .backends.types import QueueSummary
+from .serializers import queue_to_dict
+from .views.json import dumps
+
+#: (backend, prefix, queue content, oob) -> the rendered row; cleared when full.
+_ROWS: dict[tuple[object, ...], SafeString] = {}
+#: (backend, queue content) -> the queue's JSON object, escaped; cleared when full.
+_JSON: dict[tuple[object, ...], str] = {}
+ROWS_KEPT = 4096
+
+
+def _content(backend: QueueBackend, queue: QueueSummary) -> tuple[object, ...]:
+    return (
+        id(backend),
+        backend.alias,
+        queue.name,
+        tuple(queue.counts.items()),
+        queue.paused,
+        queue.problem,
+    )
+
+
+def queue_row(
+    backend: QueueBackend, queue: QueueSummary, *, oob: bool = False, prefix: str | None = None
+) -> SafeString:
+    """The overview's row of ``queue``; ``oob`` marks it for an out-of-band swap (live).
+
+    ``prefix`` is ``get_script_prefix()``, which callers rendering many rows read once.
+    """
+    if prefix is None:
+        prefix = get_script_prefix()
+    key = (*_content(backend, queue), prefix, oob)
+    row = _ROWS.get(key)
+    if row is None:
+        if len(_ROWS) >= ROWS_KEPT:
+            _ROWS.clear()
+        html = render_to_string(
+            "queues/partials/queue_row.html", {"backend": backend, "queue": queue, "oob": oob}
+        ).strip()
+        row = _ROWS[key] = mark_safe(html)  # noqa: S308 - rendered by the template engine
+    return row
+
+
+def queue_json(backend: QueueBackend, queue: QueueSummary) -> str:
+    """``queue_to_dict(backend, queue)`` as escaped JSON text (``views.json.dumps``)."""
+    key = _content(backend, queue)
+    text = _JSON.get(key)
+    if text is None:
+        if len(_JSON) >= ROWS_KEPT:
+            _JSON.clear()
+        text = _JSON[key] = dumps(queue_to_dict(backend, queue))
+    return text
