@@ -313,7 +313,10 @@ def start_daphne(stack: contextlib.ExitStack, env: dict[str, str]) -> int:
     return start_daphne_process(stack, env)[0]
 
 
-def start_bull_board(stack: contextlib.ExitStack, redis_url: str, names: list[str]) -> int:
+def start_bull_board(
+    stack: contextlib.ExitStack, redis_url: str, names: list[str], connections: str = "shared"
+) -> int:
+    """Bull Board over ``names`` (``bench/node/server.mjs``); ``connections``: shared|per-queue."""
     if not (NODE_DIR / "node_modules" / "@bull-board" / "api").is_dir():
         raise RuntimeError("Bull Board is not installed: run `npm ci` in bench/node first.")
     directory = Path(tempfile.mkdtemp(prefix="qb-bench-node-"))
@@ -322,7 +325,7 @@ def start_bull_board(stack: contextlib.ExitStack, redis_url: str, names: list[st
     names_file.write_text("\n".join(names) + "\n", encoding="utf-8")
     port = free_port()
     process = subprocess.Popen(
-        ["node", "server.mjs", redis_url, str(port), str(names_file)],
+        ["node", "server.mjs", redis_url, str(port), str(names_file), connections],
         cwd=NODE_DIR,
         stdout=subprocess.DEVNULL,
     )

@@ -1,12 +1,16 @@
 // Bull Board 9.x over the benchmark's Redis: one BullMQAdapter per queue, served by express.
 //
-//   node server.mjs <redis-url> <port> <queue-names-file>
+//   node server.mjs <redis-url> <port> <queue-names-file> [shared|per-queue]
 //
 // The names file holds one queue name per line (Bull Board does no discovery: every queue is
 // registered by the app). Two boards are mounted over the same queues:
 //   /board           Bull Board's defaults (showWorkers on: one CLIENT LIST per queue per poll)
 //   /board-noworkers the same with uiConfig.showWorkers=false, Bull Board's documented lever
-// All queues share one ioredis connection, as an app that passes a client to its Queues does.
+// Connections (the last argument):
+//   shared     all queues share one ioredis connection, as an app that passes one client to
+//              its Queues does (the default);
+//   per-queue  each Queue gets connection options and so opens its own connection, as in Bull
+//              Board's README (`new Queue(name, { connection: redisOptions })`).
 // Prints "listening <port>" on stdout once ready; stops on SIGTERM or SIGINT.
 import { readFileSync } from "node:fs";
 
@@ -17,9 +21,9 @@ import { Queue } from "bullmq";
 import express from "express";
 import IORedis from "ioredis";
 
-const [url, portText, namesFile] = process.argv.slice(2);
-if (!url || !portText || !namesFile) {
-  console.error("usage: node server.mjs <redis-url> <port> <queue-names-file>");
+const [url, portText, namesFile, mode = "shared"] = process.argv.slice(2);
+if (!url || !portText || !namesFile || !["shared", "per-queue"].includes(mode)) {
+  console.error("usage: node server.mjs <redis-url> <port> <queue-names-file> [shared|per-queue]");
   process.exit(2);
 }
 const names = readFileSync(namesFile, "utf8")
@@ -27,14 +31,18 @@ const names = readFileSync(namesFile, "utf8")
   .map((line) => line.trim())
   .filter(Boolean);
 const parsed = new URL(url);
-const connection = new IORedis({
+const options = {
   host: parsed.hostname,
   port: Number(parsed.port || 6379),
   db: Number((parsed.pathname || "/0").slice(1) || 0),
   maxRetriesPerRequest: null,
   connectionName: "bench-bull-board",
-});
-const queues = names.map((name) => new Queue(name, { connection, prefix: "bull" }));
+};
+const connection = new IORedis(options);
+const queues = names.map(
+  (name) =>
+    new Queue(name, { connection: mode === "shared" ? connection : options, prefix: "bull" }),
+);
 await Promise.all(queues.map((queue) => queue.waitUntilReady()));
 
 const app = express();
