@@ -17,4 +17,4 @@ def test_clip_keeps_short_text_and_cuts_long_text_with_an_ellipsis() -> None:
 
 def test_clipped_values_are_still_escaped() -> None:
     template = engines["django"].from_string("{% load queueboard %}{{ value|clip:8 }}")
-    assert template.render({"value": "<script>alert(1)</script>"}) == "&lt;script&gt;al\u2026"
+    assert template.render({"value": "<script>alert(1)</script>"}) == "&lt;script\u2026"
