@@ -28,7 +28,8 @@ urlpatterns = [
         actions_api.job,
         name="api-job-action",
     ),
-    re_path(rf"^api/queues/{Q}/jobs/{JOB_ACTIONS}$", actions_api.selection, name="api-selection"),
+    # POST: the selection action; GET: the job whose id is "retry", "promote" or "remove".
+    re_path(rf"^api/queues/{Q}/jobs/{JOB_ACTIONS}$", api.job_or_selection, name="api-selection"),
     path("api/queues/<str:alias>/<path:queue>/jobs/<str:job_id>", api.job, name="api-job"),
     path("api/queues/<str:alias>/<path:queue>/jobs", api.jobs, name="api-jobs"),
     re_path(rf"^api/queues/{Q}/{QUEUE_ACTIONS}$", actions_api.queue_wide, name="api-queue-action"),

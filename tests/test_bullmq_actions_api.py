@@ -291,3 +291,21 @@ def test_redis_pausing_mid_run_fails_the_run_and_loses_no_job(
     assert r.llen("bull:fragile:wait") >= run["done"]
     assert r.llen("bull:fragile:wait") + r.zcard("bull:fragile:failed") == 20000
     assert [e.outcome for e in entries(action="retry-all")] == ["started", "error"]
+
+
+@pytest.mark.parametrize("word", ["retry", "promote", "remove"])
+def test_a_job_named_like_an_action_is_readable(
+    operator_client: Client, bullmq_settings: Any, r: Any, word: str
+) -> None:
+    """``jobs/retry`` is the selection action for POST and the job "retry" for GET."""
+    producers.write_queue_keys(r, "named")
+    producers.write_job(r, "named", word, "failed", failedReason="boom", finishedOn=1)
+    url = reverse("queues:api-job", args=["bullmq", "named", word])
+    response = operator_client.get(url)
+    assert response.status_code == 200, response.content
+    assert response.json()["job"]["id"] == word
+    page = operator_client.get(reverse("queues:job", args=["bullmq", "named", word]))
+    assert page.status_code == 200
+    acted = post(operator_client, url, ids=[word])
+    assert acted.status_code == 200, acted.content
+    assert acted.json()["action"] == word

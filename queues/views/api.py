@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from .. import fragments
 from ..reading import overview_sections, visible_backend
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict
+from . import actions_api
 from .guards import board_api
 from .json import SafeJsonResponse, dumps
 from .params import job_query
@@ -38,3 +39,17 @@ async def job(request: HttpRequest, alias: str, queue: str, job_id: str) -> Http
     backend = await visible_backend(request.user, alias, queue)
     detail = await backend.get_job(queue, job_id)
     return SafeJsonResponse({"job": job_detail_to_dict(detail)})
+
+
+async def job_or_selection(
+    request: HttpRequest, alias: str, queue: str, action: str
+) -> HttpResponse:
+    """``api/queues/<alias>/<queue>/jobs/retry`` (or ``promote``, ``remove``).
+
+    POST acts on the selection; any other method reads the job whose id is that word, so that
+    a job named like an action stays readable. Each view keeps its own checks (methods, CSRF,
+    access).
+    """
+    if request.method == "POST":
+        return await actions_api.selection(request, alias, queue, action)
+    return await job(request, alias, queue, action)
