@@ -1,0 +1,28 @@
+"""The board's security headers on the standalone site's own pages (login, logout).
+
+The app's views add them with ``queues.views.headers.secure``; the site's pages are Django's auth
+views, wrapped here so that they send the same strict policy (``QUEUEBOARD`` setting
+``CONTENT_SECURITY_POLICY``) and the same ``nosniff``, referrer and framing headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+
+from queues.views.headers import secure
+
+View = Callable[..., HttpResponseBase]
+
+
+def secured(view: View) -> View:
+    """``view`` with the board's security headers on every answer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return secure(view(request, *args, **kwargs))
+
+    return wrapper

@@ -1,0 +1,160 @@
+"""The standalone site's own login and logout pages, in the board's look and under its policy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE_URL = "/queue/tasks/default/"
+
+
+def login(client: Any, username: str = "staff", password: str = "pw", **extra: str) -> Any:
+    return client.post(reverse("login"), {"username": username, "password": password, **extra})
+
+
+def test_login_page_in_the_boards_look(client: Any) -> None:
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<header class="qb-header">' in body
+    assert "/static/queues/queueboard.css" in body
+    assert "/static/board/board.css" in body
+    assert '<link rel="icon" href="/static/board/favicon.svg" type="image/svg+xml">' in body
+    assert '<label for="id_username">Username</label>' in body
+    assert '<label for="id_password">Password</label>' in body
+    assert 'autocomplete="current-password"' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert "Log out" not in body  # nobody is logged in
+
+
+def test_board_page_redirects_anonymous_users_to_the_sites_login(client: Any) -> None:
+    response = client.get(QUEUE_URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={QUEUE_URL}"
+    assert client.get(reverse("queues:overview"))["Location"] == "/login/?next=/"
+
+
+def test_login_keeps_next_and_lands_there(client: Any, staff_user: Any) -> None:
+    page = client.get(reverse("login"), {"next": QUEUE_URL})
+    assert f'<input type="hidden" name="next" value="{QUEUE_URL}">' in page.content.decode()
+    response = login(client, next=QUEUE_URL)
+    assert response.status_code == 302
+    assert response["Location"] == QUEUE_URL
+    assert client.get(reverse("queues:overview")).status_code == 200
+
+
+def test_login_without_next_lands_on_the_overview(client: Any, staff_user: Any) -> None:
+    assert login(client)["Location"] == reverse("queues:overview")
+
+
+@pytest.mark.parametrize(
+    "unsafe", ["https://evil.example/", "//evil.example/", "http://testserver.evil/x"]
+)
+def test_unsafe_next_is_refused(client: Any, staff_user: Any, unsafe: str) -> None:
+    page = client.get(reverse("login"), {"next": unsafe})
+    assert "evil" not in page.content.decode()
+    response = login(client, next=unsafe)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("queues:overview")
+
+
+def test_bad_credentials_show_an_announced_escaped_error(client: Any, staff_user: Any) -> None:
+    response = login(client, username="<script>alert(1)</script>", password="nope")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<title>Error: Log in · Queueboard</title>" in body
+    assert '<div id="login-error" class="qb-problem" role="alert">' in body
+    assert "Please enter a correct username and password." in body
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in body
+    assert "<script>alert" not in body
+    assert body.count('aria-describedby="login-error"') == 2
+    assert body.count('aria-invalid="true"') == 2
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_needs_the_csrf_token(staff_user: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert login(client).status_code == 403
+    page = client.get(reverse("login"))
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert match
+    assert login(client, csrfmiddlewaretoken=match.group(1)).status_code == 302
+
+
+def test_logout_button_in_the_header_of_board_pages(staff_client: Any) -> None:
+    body = staff_client.get(reverse("queues:overview")).content.decode()
+    form = re.search(r'<form class="qb-inline" method="post" action="/logout/">(.*?)</form>', body)
+    assert form, body
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert '<button class="qb-button" type="submit">Log out</button>' in form.group(1)
+    assert "/static/board/favicon.svg" in body
+
+
+def test_apps_base_template_has_no_site_links() -> None:
+    """Host sites keep the app's header: the logout button comes from the site's templates."""
+    text = (ROOT / "queues" / "templates" / "queues" / "base.html").read_text()
+    assert "logout" not in text and "board/" not in text
+
+
+def test_logout_by_post_returns_to_login_with_a_notice(staff_client: Any) -> None:
+    response = staff_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert staff_client.get(reverse("queues:overview"))["Location"] == "/login/?next=/"
+    page = staff_client.get(reverse("login")).content.decode()
+    assert '<p class="qb-notice qb-notice-info">You are logged out.</p>' in page
+
+
+def test_logout_by_get_does_not_log_out(staff_client: Any) -> None:
+    assert staff_client.get(reverse("logout")).status_code == 405
+    assert staff_client.get(reverse("queues:overview")).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_security_headers_on_login_and_logout(client: Any, method: str) -> None:
+    for name in ("login", "logout"):
+        response = getattr(client, method)(reverse(name))
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_login_page_has_no_inline_script_or_style(client: Any) -> None:
+    body = client.get(reverse("login"), {"next": "/"}).content.decode()
+    assert re.findall(r"<script[^>]*>", body)
+    assert all(" src=" in tag for tag in re.findall(r"<script[^>]*>", body))
+    assert not re.search(r"\son[a-z]+\s*=|\sstyle\s*=|<style", body)
+
+
+def test_site_templates_have_no_inline_script_style_or_handlers() -> None:
+    templates = list((ROOT / "templates").rglob("*.html"))
+    assert templates
+    for template in templates:
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert not re.search(r"\son[a-z]+\s*=|\sstyle\s*=|<style", text), template
+        assert "hx-on" not in text, template
+
+
+def test_site_static_files_are_found_and_shipped() -> None:
+    """collectstatic finds the top-level static/; the image copies it and templates/."""
+    found = finders.find("board/favicon.svg")
+    assert found and Path(str(found)).is_relative_to(ROOT / "static")
+    assert finders.find("board/board.css")
+    assert "MIT" in (ROOT / "static" / "board" / "README.md").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY templates ./templates" in dockerfile
+    assert "COPY static ./static" in dockerfile
+    assert dockerfile.index("COPY static") < dockerfile.index("collectstatic")
