@@ -41,8 +41,7 @@ def test_pages_load_only_own_assets_without_errors(
     static = {
         url.removeprefix(board_page.origin) for url in board_page.requests if "/static/" in url
     }
-    # The app's assets, plus the standalone site's own favicon (static/board/).
-    assert all(path.startswith(("/static/queues/", "/static/board/")) for path in static), static
+    assert all(path.startswith("/static/queues/") for path in static), static
     assert {
         "/static/queues/queueboard.css",
         "/static/queues/queueboard.js",
