@@ -110,6 +110,31 @@ def test_discovery_is_cached_for_its_ttl(redis_url: str) -> None:
     assert names(fresh) == ["first", "second"]
 
 
+def test_an_expired_cache_answers_at_once_and_refreshes_in_the_background(
+    redis_url: str,
+) -> None:
+    b = backend(redis_url, discovery_ttl=60)
+    asyncio.run(producers.add_jobs(redis_url, "first", 1))
+    asyncio.run(producers.add_jobs(redis_url, "second", 1))
+
+    async def scenario() -> tuple[list[str], list[str], list[str]]:
+        discovery = b.discovery
+        known = await discovery.names(b.pool.get().redis)  # the first read waits for the scan
+        await asyncio.to_thread(lambda: asyncio.run(producers.add_jobs(redis_url, "third", 1)))
+        discovery._expires = 0.0  # the TTL has passed
+        stale = await discovery.names(b.pool.get().redis)
+        assert discovery._refresh is not None
+        await discovery._refresh
+        return known, stale, await discovery.names(b.pool.get().redis)
+
+    try:
+        known, stale, fresh = asyncio.run(scenario())
+    finally:
+        asyncio.run(b.close())
+    assert known == stale == ["first", "second"]
+    assert fresh == ["first", "second", "third"]
+
+
 def test_unknown_queue(bullmq_backend: Any, redis_url: str) -> None:
     asyncio.run(producers.add_jobs(redis_url, "known", 1))
     with pytest.raises(QueueNotFound):

@@ -9,6 +9,8 @@ BullMQ's own fields, or two of its queue keys (meta, id, events) have the expect
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Iterable
 
@@ -16,6 +18,7 @@ import redis.asyncio
 
 from .keys import QueueKeys, glob_escape
 
+logger = logging.getLogger("queues")
 SCAN_COUNT = 10_000
 #: Fields only a queue's meta hash carries (job hashes and scheduler hashes never do).
 META_MARKERS = (b"opts.maxLenEvents", b"version")
@@ -75,7 +78,13 @@ async def confirm(client: redis.asyncio.Redis, prefix: str, names: Iterable[str]
 
 
 class Discovery:
-    """Queue names under one prefix, cached for ``ttl`` seconds (or a fixed list)."""
+    """Queue names under one prefix, cached for ``ttl`` seconds (or a fixed list).
+
+    Once names are known, an expired cache is answered from the names it holds while one scan
+    refreshes it in the background (stale-while-revalidate): a SCAN over a Redis of millions of
+    keys takes seconds, and no page should wait for it. Only the first read, a read after
+    ``forget()``, and every read with ``ttl`` 0 wait for the scan.
+    """
 
     def __init__(self, prefix: str, ttl: float, fixed: Iterable[str] | None = None) -> None:
         self.prefix = prefix
@@ -83,6 +92,7 @@ class Discovery:
         self.fixed = None if fixed is None else sorted(dict.fromkeys(fixed))
         self._names: list[str] | None = None
         self._expires = 0.0
+        self._refresh: asyncio.Task[list[str]] | None = None
 
     @property
     def cached(self) -> list[str] | None:
@@ -96,9 +106,22 @@ class Discovery:
         cached = self.cached
         if cached is not None:
             return cached
+        if self._names is not None and self.ttl > 0:
+            self._refresh_later(client)
+            return self._names
+        return await self._scan(client)
+
+    async def _scan(self, client: redis.asyncio.Redis) -> list[str]:
         names = await confirm(client, self.prefix, await scan_candidates(client, self.prefix))
         self._names, self._expires = names, time.monotonic() + self.ttl
         return names
+
+    def _refresh_later(self, client: redis.asyncio.Redis) -> None:
+        """One background scan at a time; a failed one is retried at the next read."""
+        if self._refresh is not None and not self._refresh.done():
+            return
+        self._refresh = asyncio.get_running_loop().create_task(self._scan(client))
+        self._refresh.add_done_callback(_log_failure)
 
     async def knows(self, client: redis.asyncio.Redis, name: str) -> bool:
         """Whether ``name`` is a queue; a name not in the cache is confirmed on its own."""
@@ -111,3 +134,8 @@ class Discovery:
 
     def forget(self) -> None:
         self._names = None
+
+
+def _log_failure(task: asyncio.Task[list[str]]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("Queue discovery failed in the background: %s", task.exception())
