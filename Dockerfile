@@ -20,8 +20,8 @@ COPY board ./board
 COPY templates ./templates
 COPY static ./static
 
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && useradd --system --uid 10001 --home-dir /app queueboard \
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN useradd --system --uid 10001 --home-dir /app queueboard \
     && mkdir -p /data && chown queueboard /data
 
 USER queueboard
