@@ -1,0 +1,45 @@
+"""Text on the board's coloured buttons is readable in both themes (WCAG AA, 4.5:1)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+CSS = Path(__file__).resolve().parent.parent / "queues" / "static" / "queues" / "queueboard.css"
+
+
+def themes() -> dict[str, dict[str, str]]:
+    """The custom properties of the light (``:root``) and dark (media query) themes."""
+    text = CSS.read_text(encoding="utf-8")
+    light, dark_block = text.split("@media (prefers-color-scheme: dark)", 1)
+    found = {}
+    for name, block in (("light", light), ("dark", dark_block.split("}\n}", 1)[0])):
+        found[name] = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", block))
+    return found
+
+
+def luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("background", ["accent", "failed"])
+def test_primary_button_text_is_readable(theme: str, background: str) -> None:
+    colours = {**themes()["light"], **themes()[theme]}
+    assert contrast(colours["on-accent"], colours[background]) >= 4.5
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_body_text_is_readable(theme: str) -> None:
+    colours = {**themes()["light"], **themes()[theme]}
+    assert contrast(colours["fg"], colours["bg"]) >= 4.5
+    assert contrast(colours["muted"], colours["panel"]) >= 4.5
