@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
+from django.views.csrf import csrf_failure as django_csrf_failure
 
 from queues.views.headers import secure
 
@@ -26,3 +27,8 @@ def secured(view: View) -> View:
         return secure(view(request, *args, **kwargs))
 
     return wrapper
+
+
+#: Django's CSRF failure page (a 403 for a form or action posted without a valid token), with the
+#: same headers: the site's ``CSRF_FAILURE_VIEW``.
+csrf_failure = secured(django_csrf_failure)

@@ -34,6 +34,7 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local use).")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "board.headers.csrf_failure"  # Django's page, with the board's headers
 
 HAS_BUILTIN_TASKS = django.VERSION >= (6, 0)
 

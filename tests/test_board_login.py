@@ -83,7 +83,11 @@ def test_bad_credentials_show_an_announced_escaped_error(client: Any, staff_user
 
 def test_login_needs_the_csrf_token(staff_user: Any) -> None:
     client = Client(enforce_csrf_checks=True)
-    assert login(client).status_code == 403
+    refused = login(client)
+    assert refused.status_code == 403
+    # Django's CSRF failure page, with the board's headers (CSRF_FAILURE_VIEW).
+    assert "script-src 'self'" in refused["Content-Security-Policy"]
+    assert refused["X-Content-Type-Options"] == "nosniff"
     page = client.get(reverse("login"))
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
     assert match
