@@ -164,6 +164,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50, help="HTTP requests per second")
     parser.add_argument("--jobs", type=int, default=500, help="jobs added per second")
     parser.add_argument("--concurrency", type=int, default=50, help="of the Node worker")
+    parser.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=30,
+        help="the same load first, unmeasured, so that memory is compared in a steady state",
+    )
     args = parser.parse_args()
     ensure_node_modules()
     with Stack() as stack:
@@ -183,11 +189,10 @@ def main() -> None:
                 answer = board.get(path)
                 if answer.status != 200:
                     raise RuntimeError(f"GET {path} answered {answer.status} before the load.")
-        rss_start = rss_mib(board.pid)
-        load_start = __import__("os").getloadavg()
+        rss_cold = rss_mib(board.pid)
         counts_before: dict[str, int] = {}
 
-        def start_workers() -> dict[str, Any]:
+        def start_workers(seconds: float) -> dict[str, Any]:
             worker = start_node(
                 stack,
                 [
@@ -207,7 +212,7 @@ def main() -> None:
                     server.url,
                     LOAD_QUEUE,
                     str(args.jobs),
-                    str(int(args.seconds)),
+                    str(int(seconds)),
                 ],
                 NODE_DIR,
             )
@@ -215,9 +220,24 @@ def main() -> None:
             counts_before["at"] = time.monotonic()  # type: ignore[assignment]
             return {"worker": worker, "producer": producer}
 
+        def processed_count() -> int:
+            return int(client.llen(RECORD_KEY))
+
+        if args.warmup_seconds > 0:
+            warm = argparse.Namespace(**{**vars(args), "seconds": args.warmup_seconds})
+            with step(f"warm-up load for {warm.seconds:g} s (not measured)"):
+                out = asyncio.run(
+                    run_load(board, warm, lambda: start_workers(warm.seconds), processed_count)
+                )
+                out["workers"]["producer"].communicate(timeout=60)
+                stop_worker(out["workers"]["worker"], force=False)
+                client.delete(f"bull:{LOAD_QUEUE}:wait")  # nothing left over for the next run
+                time.sleep(5)
+        rss_start = rss_mib(board.pid)
+        load_start = __import__("os").getloadavg()
         with step(f"load for {args.seconds:g} s"):
             out = asyncio.run(
-                run_load(board, args, start_workers, lambda: int(client.llen(RECORD_KEY)))
+                run_load(board, args, lambda: start_workers(args.seconds), processed_count)
             )
         processed = int(client.llen(RECORD_KEY)) - counts_before["processed"]
         processed_seconds = time.monotonic() - counts_before["at"]
@@ -282,7 +302,9 @@ def report(args: argparse.Namespace, out: dict[str, Any], v: dict[str, Any]) -> 
         f"(of {args.viewers}), {args.rate:g} HTTP requests per second sent open loop, a Node "
         f"producer adding {args.jobs} jobs per second and a Node bullmq worker (concurrency "
         f"{args.concurrency}, 2 ms per job) processing them. One daphne process; the load "
-        "generator, Redis and Node share the same 2 CPUs.",
+        "generator, Redis and Node share the same 2 CPUs. The same load ran first for "
+        f"{args.warmup_seconds:g} s, unmeasured, so that the board's memory is compared from a "
+        "steady state (caches filled, allocator pools grown) to the end of the measured load.",
         "",
         "## Summary",
         "",
@@ -317,10 +339,19 @@ def report(args: argparse.Namespace, out: dict[str, Any], v: dict[str, Any]) -> 
                 ],
                 ["Waiting at the end", f"{v['backlog']:,}"],
                 ["Viewers connected in", f"{out['connect_seconds']:.1f} s"],
-                ["daphne RSS before the load (warm)", f"{v['rss_start']:.1f} MiB"],
+                ["daphne RSS before any load (pages warmed)", f"{v['rss_cold']:.1f} MiB"],
+                [
+                    f"… after the {args.warmup_seconds:g} s warm-up load, at the start of the "
+                    "measured load",
+                    f"{v['rss_start']:.1f} MiB",
+                ],
                 ["… with the viewers connected", f"{out['rss_connected']:.1f} MiB"],
                 ["… every 5 s during the load", ", ".join(f"{x:.0f}" for x in rss) + " MiB"],
-                ["… at the end of the load", f"{out['rss_end']:.1f} MiB"],
+                ["… at the end of the measured load", f"{out['rss_end']:.1f} MiB"],
+                [
+                    "Growth over the measured load (end minus start)",
+                    f"**{out['rss_end'] - v['rss_start']:+.1f} MiB**",
+                ],
                 ["… 10 s after (viewers gone)", f"{v['rss_settled']:.1f} MiB"],
                 [
                     "Load average at the start of the load",
