@@ -63,14 +63,17 @@ def content(message: dict[str, Any]) -> str:
 
 
 async def stop_live() -> None:
-    """Stop the reader of the running loop and empty the in-memory layer."""
+    """Stop the reader and the hub of the running loop and empty the in-memory layer."""
     from channels.layers import get_channel_layer
 
-    from queues.live import leader
+    from queues.live import hub, leader
 
     service = leader.current()
     if service is not None:
         await service.stop()
+    local = hub.current()
+    if local is not None:
+        await local.stop()
     layer = get_channel_layer()
     if hasattr(layer, "flush"):
         await layer.flush()

@@ -9,7 +9,10 @@ only) runs under one daphne process.
    producer writes ``job.updateProgress({"t": <microseconds since the epoch>})`` (a real
    ``progress`` event through bullmq's script) every 100 ms; each client notes when the
    progress cell carrying that stamp arrives. All clients run in this process (one asyncio
-   loop), on the same clock as the producer.
+   loop), on the same clock as the producer; they share the machine's 2 cores with the board,
+   so the table gives the CPU share (100 % = one core) of the board's daphne process and of
+   this client process while the events were sent (each client decodes every frame, parses
+   its JSON and looks for the stamp).
 2. Event-to-DOM: the same in one Chromium page (Playwright, Debian's chromium): a
    MutationObserver notes when the cell changes in the document.
 3. Redis commands per second consumed by the board with 0, 1, 50 and 200 overview viewers and
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import sys
@@ -65,9 +69,23 @@ async def listen(client: WsClient, arrivals: dict[int, float]) -> None:
             arrivals.setdefault(int(stamp), now)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def latency(
-    port: int, cookie: str, redis_url: str, clients: int, events: int, interval: float
-) -> list[float]:
+    port: int,
+    cookie: str,
+    redis_url: str,
+    clients: int,
+    events: int,
+    interval: float,
+    board_pid: int,
+) -> tuple[list[float], float, float]:
+    """Latencies (ms) of every delivery, and the board's and the clients' CPU share (%) while
+    the events were sent."""
     from bullmq import Queue
 
     queue = Queue("probe", {"connection": redis_url, "prefix": "bull"})
@@ -80,12 +98,16 @@ async def latency(
     tasks = [asyncio.create_task(listen(s, a)) for s, a in zip(sockets, arrivals, strict=True)]
     await asyncio.sleep(3.0)  # snapshots are in, watches announced
     sent = []
+    wall, board_cpu, clients_cpu = time.monotonic(), cpu_seconds(board_pid), time.process_time()
     for n in range(events):
         stamp = int(time.time() * 1_000_000)
         sent.append(stamp)
         await jobs[n % JOBS].updateProgress({"t": stamp})
         await asyncio.sleep(interval)
     await asyncio.sleep(2.0)
+    wall = time.monotonic() - wall
+    board_share = (cpu_seconds(board_pid) - board_cpu) / wall * 100
+    clients_share = (time.process_time() - clients_cpu) / wall * 100
     for s in sockets:
         await s.close()
     for task in tasks:
@@ -95,7 +117,10 @@ async def latency(
     missing = sum(1 for a in arrivals for stamp in sent if stamp not in a)
     if missing:
         print(f"  {missing} deliveries missing", file=sys.stderr)
-    return [(a[stamp] - stamp / 1_000_000) * 1000 for a in arrivals for stamp in sent if stamp in a]
+    times = [
+        (a[stamp] - stamp / 1_000_000) * 1000 for a in arrivals for stamp in sent if stamp in a
+    ]
+    return times, board_share, clients_share
 
 
 def dom_latency(port: int, cookie: str, redis_url: str, events: int) -> list[float]:
@@ -204,9 +229,8 @@ def bull_board_commands_per_poll(stack: Any, redis_url: str, names: list[str]) -
     return sum(delta.values()) / polls
 
 
-def start_daphne(stack: Any, env: dict[str, str]) -> int:
+def start_daphne(stack: Any, env: dict[str, str]) -> tuple[int, int]:
     """daphne serving ``bench/live/asgi.py``: the board's ASGI app plus its static files."""
-    import os
     import shutil
     import subprocess
 
@@ -225,7 +249,7 @@ def start_daphne(stack: Any, env: dict[str, str]) -> int:
     )
     stack.callback(common.stop_process, process)
     common.wait_for_port(port, process, "daphne")
-    return port
+    return port, process.pid
 
 
 def main() -> None:
@@ -245,7 +269,7 @@ def main() -> None:
         db = Path(tempfile.mkdtemp(prefix="qb-bench-live-")) / "db.sqlite3"
         env = {**common.board_env(server.url, db), "QUEUEBOARD_LIVE_JSON": args.live}
         cookie = common.prepare_database(env)
-        port = start_daphne(stack, env)
+        port, board_pid = start_daphne(stack, env)
 
         with common.step("event to DOM in Chromium"):
             dom = dom_latency(port, cookie, server.url, min(args.events, 50))
@@ -253,8 +277,8 @@ def main() -> None:
         for interval in [float(n) for n in args.intervals.split(",")]:
             for clients in counts:
                 with common.step(f"latency with {clients} clients, an event every {interval} s"):
-                    times = asyncio.run(
-                        latency(port, cookie, server.url, clients, args.events, interval)
+                    times, board_share, clients_share = asyncio.run(
+                        latency(port, cookie, server.url, clients, args.events, interval, board_pid)
                     )
                 rows.append(
                     [
@@ -264,8 +288,11 @@ def main() -> None:
                         f"{statistics.median(times):.1f}",
                         f"{percentile(times, 0.95):.1f}",
                         f"{max(times):.1f}",
+                        f"{board_share:.0f}",
+                        f"{clients_share:.0f}",
                     ]
                 )
+                print("   ", rows[-1], flush=True)
         with common.step("Bull Board commands per poll"):
             per_poll = bull_board_commands_per_poll(stack, server.url, names)
         load = []
@@ -284,7 +311,19 @@ def main() -> None:
         "",
         "## Event to client (WebSocket message received)",
         "",
-        *common.table(["events / s", "clients", "deliveries", "p50 ms", "p95 ms", "max ms"], rows),
+        *common.table(
+            [
+                "events / s",
+                "clients",
+                "deliveries",
+                "p50 ms",
+                "p95 ms",
+                "max ms",
+                "board CPU %",
+                "clients CPU %",
+            ],
+            rows,
+        ),
         "",
         f"Target p95 ≤ {TARGET_P95_MS:g} ms at 200 clients: "
         + "; ".join(

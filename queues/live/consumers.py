@@ -4,12 +4,12 @@ Each checks its user as the pages do, before accepting: anonymous users, users w
 view the board and queues or jobs the user may not see are refused (closed before accept,
 which the browser sees as a failed handshake). A consumer joins only the groups of queues and
 jobs its user may see, sends one snapshot of its regions on connect (that is also how a
-reconnecting client resynchronises), and afterwards only forwards what the reader sends.
+reconnecting client resynchronises), and afterwards only forwards what the reader sends,
+through the process's hub (``hub``), which builds each text once per message and page type.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -22,8 +22,9 @@ from ..backends.errors import BackendError, JobNotFound, QueueNotFound
 from ..permissions import can_view_board
 from ..reading import overview_sections, visible_backend
 from . import groups, render
+from .hub import Hub, hub
 from .leader import LiveService, service
-from .publisher import WATCH_MESSAGE
+from .publisher import JOB_MESSAGE, QUEUE_MESSAGE, RESYNC_MESSAGE
 
 logger = logging.getLogger("queues.live")
 
@@ -32,17 +33,33 @@ class Refused(Exception):
     pass
 
 
+def encode(content: str = "", **data: Any) -> str:
+    """The WebSocket text of out-of-band fragments and data for live.js ("" for nothing)."""
+    message: dict[str, Any] = {}
+    if content:
+        message["content"] = content
+    if data:
+        message["qb"] = data
+    return json.dumps(message, separators=(",", ":")) if message else ""
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
-    """Shared checks, group membership and watch renewal; subclasses say what they show."""
+    """Shared checks and hub membership; subclasses say what they show.
+
+    Updates do not go through this consumer's own channel: the process's hub (``hub``) forwards
+    the text of each message, built once per page type by ``text``, to every local member.
+    """
 
     groups_joined: list[str]
     #: (alias, queue, job id or None) announced to the reader, or None.
     watch: tuple[str, str, str | None] | None = None
+    #: Texts held while the snapshot is read and sent; None once it has been.
+    held: list[str] | None = None
 
     async def connect(self) -> None:
         self.groups_joined = []
         self.live: LiveService | None = None
-        self.renewal: asyncio.Task[None] | None = None
+        self.hub: Hub | None = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close()
@@ -55,9 +72,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except (Refused, QueueNotFound, JobNotFound):
             await self.close()
             return
-        for name in [*names, groups.VIEWERS_GROUP]:
-            await self.channel_layer.group_add(name, self.channel_name)
-            self.groups_joined.append(name)
+        self.held = []
+        self.hub = hub()
+        self.groups_joined = await self.hub.join(self, names)
         await self.accept()
         self.live = service()
         self.live.joined()
@@ -68,16 +85,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
             snapshot = ""
         if snapshot:
             await self.push(snapshot)
+        while self.held:
+            await self._write(self.held.pop(0))
+        self.held = None
         if self.watch is not None:
-            self.renewal = asyncio.create_task(self._renew())
+            await self.hub.watch(self.watch)
 
     async def disconnect(self, code: int) -> None:
-        if self.renewal is not None:
-            self.renewal.cancel()
-        for name in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(name, self.channel_name)
+        live_hub = getattr(self, "hub", None)
+        if live_hub is not None:
+            self.hub = None
+            if self.watch is not None and self.held is None:
+                live_hub.unwatch(self.watch)
+            await live_hub.leave(self, self.groups_joined)
         if getattr(self, "live", None) is not None:
             self.live.left()  # type: ignore[union-attr]
+            self.live = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Clients have nothing to say; messages are ignored."""
@@ -92,48 +115,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The current state of the page's live regions, as out-of-band fragments."""
         return ""
 
+    def text(self, message: dict[str, Any]) -> str:
+        """The text of a message from the reader for this page type; the same for every
+        consumer of the class (the hub builds it once per message and class)."""
+        if message.get("type") == RESYNC_MESSAGE:
+            return encode(resync=True)
+        return ""
+
     # -- sending -----------------------------------------------------------------------------
 
     async def push(self, content: str = "", **data: Any) -> None:
-        message: dict[str, Any] = {}
-        if content:
-            message["content"] = content
-        if data:
-            message["qb"] = data
-        if message:
-            await self.send(text_data=json.dumps(message, separators=(",", ":")))
+        text = encode(content, **data)
+        if text:
+            await self.send(text_data=text)
 
-    async def _announce(self) -> None:
-        if self.watch is None:
+    async def forward(self, text: str) -> None:
+        """Called by the hub: write ``text``, or hold it until the snapshot has gone."""
+        if self.held is not None:
+            self.held.append(text)
             return
-        alias, queue, job = self.watch
-        await self.channel_layer.group_send(
-            groups.READER_GROUP,
-            {"type": WATCH_MESSAGE, "alias": alias, "queue": queue, "job": job},
-        )
+        try:
+            await self._write(text)
+        except Exception:
+            logger.debug("Live update not written to a closing connection", exc_info=True)
 
-    async def _renew(self) -> None:
-        period = service().options.watch_ttl / 3
-        while True:
-            await self._announce()
-            await asyncio.sleep(period)
-
-    # -- messages from the reader ------------------------------------------------------------
-
-    async def qb_queue(self, event: dict[str, Any]) -> None:
-        pass
-
-    async def qb_job(self, event: dict[str, Any]) -> None:
-        pass
-
-    async def qb_announce(self, event: dict[str, Any]) -> None:
-        await self._announce()
-
-    async def qb_watch(self, event: dict[str, Any]) -> None:
-        pass
-
-    async def qb_resync(self, event: dict[str, Any]) -> None:
-        await self.push(resync=True)
+    async def _write(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
 
 
 class OverviewConsumer(LiveConsumer):
@@ -152,9 +159,10 @@ class OverviewConsumer(LiveConsumer):
             for queue in section.queues
         )
 
-    async def qb_queue(self, event: dict[str, Any]) -> None:
-        if event.get("row"):
-            await self.push(event["row"])
+    def text(self, message: dict[str, Any]) -> str:
+        if message.get("type") == QUEUE_MESSAGE:
+            return encode(message.get("row", ""))
+        return super().text(message)
 
 
 class QueueConsumer(LiveConsumer):
@@ -171,10 +179,12 @@ class QueueConsumer(LiveConsumer):
     async def snapshot(self) -> str:
         return render.tab_counts(self.backend, await self.backend.get_queue(self.queue))
 
-    async def qb_queue(self, event: dict[str, Any]) -> None:
-        content = event.get("tabs", "") + event.get("progress", "")
-        data = {key: event[key] for key in ("moved", "entered", "rows") if key in event}
-        await self.push(content, **data)
+    def text(self, message: dict[str, Any]) -> str:
+        if message.get("type") == QUEUE_MESSAGE:
+            content = message.get("tabs", "") + message.get("progress", "")
+            data = {key: message[key] for key in ("moved", "entered", "rows") if key in message}
+            return encode(content, **data)
+        return super().text(message)
 
 
 class JobConsumer(LiveConsumer):
@@ -195,5 +205,7 @@ class JobConsumer(LiveConsumer):
             return ""
         return render.job_page(self.backend, job)
 
-    async def qb_job(self, event: dict[str, Any]) -> None:
-        await self.push(event["html"])
+    def text(self, message: dict[str, Any]) -> str:
+        if message.get("type") == JOB_MESSAGE:
+            return encode(message.get("html", ""))
+        return super().text(message)

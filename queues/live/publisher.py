@@ -1,7 +1,8 @@
 """Render each change once and send it to the channel groups of its queue or job.
 
 Consumers only forward these messages (choosing the parts their page shows); they never read
-queue state themselves after the first snapshot.
+queue state themselves after the first snapshot. Each message names its group: the channel
+layer carries it once per process (see ``hub``), whose hub forwards it to the local viewers.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class Publisher:
         self.sent: dict[str, int] = {}
 
     async def _send(self, group: str, message: dict[str, Any]) -> None:
+        """Send to ``group``, named in the message: each process's hub forwards it locally."""
         self.sent[message["type"]] = self.sent.get(message["type"], 0) + 1
-        await self.layer.group_send(group, message)
+        await self.layer.group_send(group, {**message, "group": group})
 
     def counts_changed(self, summary: QueueSummary) -> bool:
         key = (summary.backend, summary.name)

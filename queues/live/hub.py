@@ -1,0 +1,202 @@
+"""The process-local fan-out of live updates: one channel per process, not one per viewer.
+
+Profiling 200 queue-page clients at 10 events/s (py-spy on daphne) showed most of the time in
+the per-consumer path: the channel layer copying each message into every consumer's queue,
+one task wake-up per consumer, and channels' ``dispatch`` hopping to a thread
+(``aclose_old_connections``) for every message of every consumer, before each consumer built
+its own JSON text. Here the channel layer carries one message per *process* and group:
+
+- A hub per event loop (one per daphne process) owns one channel. That channel is in a group
+  while the process has a viewer in it, so ``group_send`` reaches each process once; with
+  ``channels_redis`` and several processes every client still gets each update exactly once.
+- The publisher names the group in the message; the hub builds the WebSocket text once per
+  message and page type (``LiveConsumer.text``) and writes it to each local member in one
+  loop, without a task switch or a thread hop per viewer.
+- Membership is what the consumer was allowed to join in ``connect()``: a viewer gets the
+  messages of the groups of the queues and jobs its user may see, and nothing else.
+- A consumer joins before its snapshot is read and is held (its texts buffered) until the
+  snapshot is sent, so an update is neither lost nor delivered ahead of the snapshot.
+- Watches (the queues and jobs viewers have open) are announced to the reader once per
+  process and renewed by one timer, not one per viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from . import groups
+from .options import LiveOptions, live_options
+from .publisher import ANNOUNCE_MESSAGE, WATCH_MESSAGE
+
+logger = logging.getLogger("queues.live")
+#: Group memberships are added again this often: channel layers expire them (a day by default).
+REJOIN_EVERY = 3600.0
+
+Watch = tuple[str, str, str | None]
+
+
+class Member(Protocol):
+    """What the hub needs of a consumer."""
+
+    def text(self, message: dict[str, Any]) -> str:
+        """The WebSocket text of ``message`` for this page type ("" for nothing)."""
+        ...
+
+    async def forward(self, text: str) -> None: ...
+
+
+class Hub:
+    def __init__(self, layer: Any, options: LiveOptions) -> None:
+        self.layer = layer
+        self.options = options
+        self.channel: str | None = None
+        #: group -> local members, in joining order.
+        self.members: dict[str, dict[Member, None]] = {}
+        self.subscribed: set[str] = set()
+        self.watched: Counter[Watch] = Counter()
+        #: Messages received and texts written (for tests and the benchmark).
+        self.received = 0
+        self.written = 0
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- membership ------------------------------------------------------------------------------
+
+    async def join(self, member: Member, names: Iterable[str]) -> list[str]:
+        """Add ``member`` to the groups ``names`` (and the viewers' group); returns them all."""
+        await self._start()
+        joined = list(dict.fromkeys([*names, groups.VIEWERS_GROUP]))
+        for name in joined:
+            self.members.setdefault(name, {})[member] = None
+        await self._sync(joined)
+        return joined
+
+    async def leave(self, member: Member, names: Iterable[str]) -> None:
+        names = list(names)
+        for name in names:
+            local = self.members.get(name)
+            if local is not None:
+                local.pop(member, None)
+                if not local:
+                    del self.members[name]
+        await self._sync(names)
+
+    async def _sync(self, names: list[str]) -> None:
+        """Subscribe the process channel to groups with members, and only to those."""
+        if all((name in self.subscribed) == (name in self.members) for name in names):
+            return
+        async with self._lock:
+            for name in names:
+                wanted = name in self.members
+                if wanted and name not in self.subscribed:
+                    await self.layer.group_add(name, self.channel)
+                    self.subscribed.add(name)
+                elif not wanted and name in self.subscribed:
+                    self.subscribed.discard(name)
+                    await self.layer.group_discard(name, self.channel)
+
+    # -- watches ---------------------------------------------------------------------------------
+
+    async def watch(self, key: Watch) -> None:
+        self.watched[key] += 1
+        if self.watched[key] == 1:
+            await self._announce([key])
+
+    def unwatch(self, key: Watch) -> None:
+        self.watched[key] -= 1
+        if self.watched[key] <= 0:
+            del self.watched[key]
+
+    async def _announce(self, keys: Iterable[Watch]) -> None:
+        for alias, queue, job in keys:
+            await self.layer.group_send(
+                groups.READER_GROUP,
+                {"type": WATCH_MESSAGE, "alias": alias, "queue": queue, "job": job},
+            )
+
+    # -- running ---------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel()
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._listen(), name="queueboard-live-hub"),
+                asyncio.create_task(self._renew(), name="queueboard-live-hub-renew"),
+            ]
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        assert self.channel is not None
+        while True:
+            message = await self.layer.receive(self.channel)
+            try:
+                await self.dispatch(message)
+            except Exception:
+                logger.exception("Live hub: message %r not forwarded", message.get("type"))
+
+    async def _renew(self) -> None:
+        period = self.options.watch_ttl / 3
+        since_rejoin = 0.0
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self._announce(list(self.watched))
+                since_rejoin += period
+                if since_rejoin >= REJOIN_EVERY:
+                    since_rejoin = 0.0
+                    async with self._lock:
+                        for name in list(self.subscribed):
+                            await self.layer.group_add(name, self.channel)
+            except Exception:
+                logger.warning("Live hub: could not renew watches", exc_info=True)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Forward ``message`` to the local members of its group, one text per page type."""
+        self.received += 1
+        if message.get("type") == ANNOUNCE_MESSAGE:
+            await self._announce(list(self.watched))
+            return
+        local = self.members.get(message.get("group") or "")
+        if not local:
+            return
+        texts: dict[type, str] = {}
+        for member in list(local):
+            kind = type(member)
+            text = texts.get(kind)
+            if text is None:
+                text = texts[kind] = member.text(message)
+            if text:
+                self.written += 1
+                await member.forward(text)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """The hub of the running event loop (created on first use)."""
+    from channels.layers import get_channel_layer
+
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        found = _hubs[loop] = Hub(get_channel_layer(), live_options())
+    return found
+
+
+def current() -> Hub | None:
+    try:
+        return _hubs.get(asyncio.get_running_loop())
+    except RuntimeError:
+        return None
