@@ -1,7 +1,23 @@
 """Follow a backend without an event stream (Django Tasks): one ``list_queues`` per tick.
 
 ``list_queues`` is one aggregate query for all queues' counts. A count that changed is sent;
-a count that grew tells viewers of that state how many jobs arrived (there are no ids).
+a count that grew tells viewers of that state how many jobs arrived.
+
+Rows entering and leaving lists: there are no events, so for each queue someone has open (a
+watched queue) the poller reads the first page of every state's list (``max_rows`` rows, the
+page a viewer sees first) when the queue's counts changed, and at least every ``resync``
+seconds. Compared with the previous read:
+
+- a job newly in a state's first page has moved there (a ``moved`` entry, as BullMQ's events
+  give): viewers of other states drop its row;
+- a job that was in a first page and is in none now is read once: it moved to its current
+  state, or was removed;
+- in lists ordered newest first, the new jobs above every job of the previous read entered
+  the list: their rows are sent for insertion at the top (the page shows them or says "N
+  new jobs"). Jobs that only slide up into the first page (one above them left) are not new.
+
+A job deeper than the first page that changes state without surfacing in another state's
+first page is not seen to leave (its count still moves). Django Tasks has no progress.
 Watched jobs are read once per tick each and sent when what the page shows changed.
 """
 
@@ -9,16 +25,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound, QueueNotFound
-from ..backends.types import JobDetail
+from ..backends.types import JobDetail, JobQuery, JobSummary
 from ..states import JobState
 from .options import LiveOptions
 from .publisher import Publisher
 from .watches import Watches
 
 logger = logging.getLogger("queues.live")
+#: Lists ordered newest first, so that a job entering them lands at their top (delayed jobs are
+#: ordered by due time).
+NEWEST_FIRST = frozenset({JobState.WAITING, JobState.ACTIVE, JobState.COMPLETED, JobState.FAILED})
+Tops = dict[JobState, list[JobSummary]]
 
 
 def _fingerprint(job: JobDetail) -> tuple[object, ...]:
@@ -43,6 +64,8 @@ class CountPoller:
         self.options = options
         self._counts: dict[str, dict[JobState, int]] = {}
         self._jobs: dict[tuple[str, str], tuple[object, ...]] = {}
+        #: Watched queue -> (when read, the first page of each state).
+        self._tops: dict[str, tuple[float, Tops]] = {}
 
     async def run(self) -> None:
         failing = False
@@ -60,6 +83,9 @@ class CountPoller:
             await asyncio.sleep(self.options.poll)
 
     async def tick(self) -> None:
+        watched = self.watches.queues(self.backend.alias)
+        for name in set(self._tops) - watched:
+            del self._tops[name]
         for summary in await self.backend.list_queues():
             if self.backend.is_queue_hidden(summary.name):
                 continue
@@ -70,8 +96,70 @@ class CountPoller:
                 for state, n in summary.counts.items()
                 if before is not None and n > before.get(state, 0)
             }
-            await self.publisher.queue(self.backend, summary.name, summary=summary, entered=entered)
+            moved: dict[str, tuple[JobState, ...]] = {}
+            rows: dict[JobState, list[JobSummary]] = {}
+            if summary.name in watched and self._due(summary.name, before != summary.counts):
+                moved, rows = await self._lists(summary.name)
+                for state, jobs in rows.items():
+                    entered[state] = max(entered.get(state, 0), len(jobs))
+            await self.publisher.queue(
+                self.backend,
+                summary.name,
+                summary=summary,
+                entered=entered,
+                moved=moved,
+                rows={state: jobs for state, jobs in rows.items() if state in NEWEST_FIRST},
+            )
         await self._watched_jobs()
+
+    def _due(self, name: str, changed: bool) -> bool:
+        known = self._tops.get(name)
+        return known is None or changed or time.monotonic() - known[0] >= self.options.resync
+
+    async def _lists(
+        self, name: str
+    ) -> tuple[dict[str, tuple[JobState, ...]], dict[JobState, list[JobSummary]]]:
+        """Moves and new rows of a watched queue since its first pages were last read."""
+        tops: Tops = {}
+        for state in self.backend.states:
+            try:
+                page = await self.backend.list_jobs(JobQuery(name, state, 1, self.options.max_rows))
+            except QueueNotFound:
+                self._tops.pop(name, None)
+                return {}, {}
+            tops[state] = list(page.jobs)
+        known = self._tops.get(name)
+        self._tops[name] = (time.monotonic(), tops)
+        if known is None:
+            return {}, {}
+        previous = known[1]
+        was = {job.id: state for state, jobs in previous.items() for job in jobs}
+        now = {job.id: state for state, jobs in tops.items() for job in jobs}
+        moved: dict[str, tuple[JobState, ...]] = {}
+        rows: dict[JobState, list[JobSummary]] = {}
+        for state, jobs in tops.items():
+            for job in jobs:
+                if was.get(job.id) != state:
+                    moved[job.id] = (state,)
+            old = {job.id for job in previous.get(state, [])}
+            new_at_top = []
+            for job in jobs:
+                if job.id in old:
+                    break
+                new_at_top.append(job)
+            if new_at_top:
+                rows[state] = new_at_top
+        for job_id, state in was.items():
+            if job_id in now:
+                continue
+            try:
+                job = await self.backend.get_job(name, job_id)
+            except (JobNotFound, QueueNotFound):
+                moved[job_id] = ()
+                continue
+            if job.state != state:
+                moved[job_id] = (job.state,)
+        return moved, rows
 
     async def _watched_jobs(self) -> None:
         watched = self.watches.jobs(self.backend.alias)
