@@ -5,7 +5,8 @@ created on the user's streams), seeded from each stream's newest entry. Events a
 queue and flushed at most every ``flush_interval``: one pipeline reads the counts of the queues
 that changed, progress comes from the events themselves. Every ``resync`` seconds the queue list
 is rediscovered and all counts are read again, because streams are trimmed and a reader can
-fall behind. Redis failing ends the session; the follower reconnects with backoff and resyncs.
+fall behind; a queue discovered then is announced to overview viewers. Redis failing ends the
+session; the follower reconnects with backoff and resyncs.
 """
 
 from __future__ import annotations
@@ -171,8 +172,11 @@ class BullMQFollower:
         }
 
     async def _resync(self, client: redis.asyncio.Redis, names: list[str]) -> None:
-        for name, summary in (await self._summaries(client, names)).items():
+        summaries = await self._summaries(client, names)
+        for name, summary in summaries.items():
             await self.publisher.queue(self.backend, name, summary=summary)
+        for name in self.publisher.new_queues(self.backend.alias, names):
+            await self.publisher.queue_added(self.backend, summaries[name])
 
     # -- publishing ------------------------------------------------------------------------------
 

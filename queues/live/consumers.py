@@ -10,21 +10,27 @@ through the process's hub (``hub``), which builds each text once per message and
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
+from collections.abc import Hashable
+from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.text import slugify
 
+from ..actions.permissions import allowed_actions
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound, QueueNotFound
 from ..permissions import can_view_board
 from ..reading import overview_sections, visible_backend
+from ..states import JobState
 from . import groups, render
 from .hub import Hub, hub
 from .leader import LiveService, service
-from .publisher import JOB_MESSAGE, QUEUE_MESSAGE, RESYNC_MESSAGE
+from .publisher import ADDED_MESSAGE, JOB_MESSAGE, QUEUE_MESSAGE, RESYNC_MESSAGE
 
 logger = logging.getLogger("queues.live")
 
@@ -115,12 +121,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The current state of the page's live regions, as out-of-band fragments."""
         return ""
 
-    def text(self, message: dict[str, Any]) -> str:
-        """The text of a message from the reader for this page type; the same for every
-        consumer of the class (the hub builds it once per message and class)."""
+    #: Consumers with the same key get the same text for a message (the hub builds it once).
+    text_key: Hashable = None
+
+    def text(self, message: dict[str, Any]) -> str | None:
+        """The text of a message from the reader for this page type, the same for every
+        consumer of the same ``text_key`` (its class unless set); None to have ``handle``
+        called for this viewer instead."""
         if message.get("type") == RESYNC_MESSAGE:
             return encode(resync=True)
         return ""
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """A message whose text depends on this viewer (``text`` returned None)."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -145,11 +158,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
 class OverviewConsumer(LiveConsumer):
     async def prepare(self, user: Any) -> list[str]:
+        self.user = user
         self.sections = await overview_sections(user)
+        #: alias -> the names of the rows shown, sorted as the overview sorts them.
+        self.shown = {s.backend.alias: sorted(q.name for q in s.queues) for s in self.sections}
         return [
-            groups.queue_group(section.backend.alias, queue.name)
-            for section in self.sections
-            for queue in section.queues
+            *(
+                groups.queue_group(section.backend.alias, queue.name)
+                for section in self.sections
+                for queue in section.queues
+            ),
+            groups.OVERVIEW_GROUP,
         ]
 
     async def snapshot(self) -> str:
@@ -159,10 +178,37 @@ class OverviewConsumer(LiveConsumer):
             for queue in section.queues
         )
 
-    def text(self, message: dict[str, Any]) -> str:
-        if message.get("type") == QUEUE_MESSAGE:
+    def text(self, message: dict[str, Any]) -> str | None:
+        kind = message.get("type")
+        if kind == QUEUE_MESSAGE:
             return encode(message.get("row", ""))
+        if kind == ADDED_MESSAGE:
+            return None  # whether the user may see the queue: per viewer (``handle``)
         return super().text(message)
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """A new queue: if this user may see it, follow it and insert its row in name order."""
+        alias, name = str(message.get("alias")), str(message.get("queue"))
+        shown = self.shown.get(alias)
+        if shown is None or name in shown or self.hub is None:
+            return
+        try:
+            backend = await visible_backend(self.user, alias, name)
+        except QueueNotFound:
+            return
+        if name in shown or self.hub is None:
+            return
+        bisect.insort(shown, name)
+        group = groups.queue_group(alias, name)
+        await self.hub.join(self, [group])
+        self.groups_joined.append(group)
+        following = shown[shown.index(name) + 1 :]
+        added = {
+            "section": f"backend-{slugify(backend.alias)}",
+            "row": str(message.get("row", "")),
+            "before": groups.queue_row_id(alias, following[0]) if following else None,
+        }
+        await self.forward(encode(added=added))
 
 
 class QueueConsumer(LiveConsumer):
@@ -179,7 +225,7 @@ class QueueConsumer(LiveConsumer):
     async def snapshot(self) -> str:
         return render.tab_counts(self.backend, await self.backend.get_queue(self.queue))
 
-    def text(self, message: dict[str, Any]) -> str:
+    def text(self, message: dict[str, Any]) -> str | None:
         if message.get("type") == QUEUE_MESSAGE:
             content = message.get("tabs", "") + message.get("progress", "")
             data = {key: message[key] for key in ("moved", "entered", "rows") if key in message}
@@ -196,6 +242,11 @@ class JobConsumer(LiveConsumer):
         self.backend = await visible_backend(user, alias, queue)
         self.queue, self.job_id = queue, job_id
         self.watch = (alias, queue, job_id)
+        self.allowed = frozenset(
+            await database_sync_to_async(allowed_actions)(user, self.backend, queue)
+        )
+        # The actions differ by what the user may do: one text per message and set of actions.
+        self.text_key = (JobConsumer, self.allowed)
         return [groups.job_group(alias, queue, job_id)]
 
     async def snapshot(self) -> str:
@@ -203,9 +254,18 @@ class JobConsumer(LiveConsumer):
             job = await self.backend.get_job(self.queue, self.job_id)
         except JobNotFound:
             return ""
-        return render.job_page(self.backend, job)
+        return render.job_page(self.backend, job) + self.actions(job.state)
 
-    def text(self, message: dict[str, Any]) -> str:
+    def text(self, message: dict[str, Any]) -> str | None:
         if message.get("type") == JOB_MESSAGE:
-            return encode(message.get("html", ""))
+            html = message.get("html", "")
+            if "state" in message:
+                html += self.actions(JobState(message["state"]))
+            return encode(html)
         return super().text(message)
+
+    def actions(self, state: JobState) -> str:
+        job = SimpleNamespace(
+            backend=self.backend.alias, queue=self.queue, id=self.job_id, state=state
+        )
+        return render.job_actions(self.backend, job, self.allowed)

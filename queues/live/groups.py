@@ -13,6 +13,8 @@ import hashlib
 READER_GROUP = "queueboard.reader"
 #: Group of every consumer: a reader that takes over asks them to announce again.
 VIEWERS_GROUP = "queueboard.viewers"
+#: Group of overview consumers: told of queues that appear after they connected.
+OVERVIEW_GROUP = "queueboard.overview"
 
 
 def digest(*parts: str) -> str:

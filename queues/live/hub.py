@@ -10,8 +10,10 @@ its own JSON text. Here the channel layer carries one message per *process* and 
   while the process has a viewer in it, so ``group_send`` reaches each process once; with
   ``channels_redis`` and several processes every client still gets each update exactly once.
 - The publisher names the group in the message; the hub builds the WebSocket text once per
-  message and page type (``LiveConsumer.text``) and writes it to each local member in one
-  loop, without a task switch or a thread hop per viewer.
+  message and page type (``LiveConsumer.text``; a job page's per set of allowed actions) and
+  writes it to each local member in one loop, without a task switch or a thread hop per
+  viewer. The rare messages whose text depends on the viewer (a new queue on the overview:
+  may this user see it?) are handed to each member's ``handle`` in a task of its own.
 - Membership is what the consumer was allowed to join in ``connect()``: a viewer gets the
   messages of the groups of the queues and jobs its user may see, and nothing else.
 - A consumer joins before its snapshot is read and is held (its texts buffered) until the
@@ -43,11 +45,14 @@ Watch = tuple[str, str, str | None]
 class Member(Protocol):
     """What the hub needs of a consumer."""
 
-    def text(self, message: dict[str, Any]) -> str:
-        """The WebSocket text of ``message`` for this page type ("" for nothing)."""
+    def text(self, message: dict[str, Any]) -> str | None:
+        """The WebSocket text of ``message`` for this page type ("" for nothing, None: the
+        text depends on the viewer, call ``handle``)."""
         ...
 
     async def forward(self, text: str) -> None: ...
+
+    async def handle(self, message: dict[str, Any]) -> None: ...
 
 
 class Hub:
@@ -64,6 +69,7 @@ class Hub:
         self.written = 0
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self._handling: set[asyncio.Task[None]] = set()
 
     # -- membership ------------------------------------------------------------------------------
 
@@ -170,13 +176,18 @@ class Hub:
         local = self.members.get(message.get("group") or "")
         if not local:
             return
-        texts: dict[type, str] = {}
+        texts: dict[Any, str | None] = {}
         for member in list(local):
-            kind = type(member)
-            text = texts.get(kind)
+            key = getattr(member, "text_key", None) or type(member)
+            if key in texts:
+                text = texts[key]
+            else:
+                text = texts[key] = member.text(message)
             if text is None:
-                text = texts[kind] = member.text(message)
-            if text:
+                task = asyncio.create_task(member.handle(message))
+                self._handling.add(task)
+                task.add_done_callback(self._handling.discard)
+            elif text:
                 self.written += 1
                 await member.forward(text)
 

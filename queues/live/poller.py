@@ -1,7 +1,8 @@
 """Follow a backend without an event stream (Django Tasks): one ``list_queues`` per tick.
 
 ``list_queues`` is one aggregate query for all queues' counts. A count that changed is sent;
-a count that grew tells viewers of that state how many jobs arrived.
+a count that grew tells viewers of that state how many jobs arrived; a queue that appears is
+announced to overview viewers.
 
 Rows entering and leaving lists: there are no events, so for each queue someone has open (a
 watched queue) the poller reads the first page of every state's list (``max_rows`` rows, the
@@ -86,9 +87,12 @@ class CountPoller:
         watched = self.watches.queues(self.backend.alias)
         for name in set(self._tops) - watched:
             del self._tops[name]
-        for summary in await self.backend.list_queues():
-            if self.backend.is_queue_hidden(summary.name):
-                continue
+        listed = [
+            summary
+            for summary in await self.backend.list_queues()
+            if not self.backend.is_queue_hidden(summary.name)
+        ]
+        for summary in listed:
             before = self._counts.get(summary.name)
             self._counts[summary.name] = dict(summary.counts)
             entered = {
@@ -110,6 +114,10 @@ class CountPoller:
                 moved=moved,
                 rows={state: jobs for state, jobs in rows.items() if state in NEWEST_FIRST},
             )
+        new = self.publisher.new_queues(self.backend.alias, [s.name for s in listed])
+        for summary in listed:
+            if summary.name in new:
+                await self.publisher.queue_added(self.backend, summary)
         await self._watched_jobs()
 
     def _due(self, name: str, changed: bool) -> bool:

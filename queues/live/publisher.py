@@ -21,6 +21,7 @@ JOB_MESSAGE = "qb.job"
 RESYNC_MESSAGE = "qb.resync"
 ANNOUNCE_MESSAGE = "qb.announce"
 WATCH_MESSAGE = "qb.watch"
+ADDED_MESSAGE = "qb.added"
 
 
 class Publisher:
@@ -29,6 +30,7 @@ class Publisher:
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self._sent_counts: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._listed: dict[str, set[str]] = {}
         #: Messages sent, per type (for tests and the benchmark).
         self.sent: dict[str, int] = {}
 
@@ -80,10 +82,30 @@ class Publisher:
         if len(message) > 1:
             await self._send(groups.queue_group(backend.alias, name), message)
 
+    def new_queues(self, alias: str, names: Sequence[str]) -> list[str]:
+        """Names of ``alias`` not listed before (none at a backend's first listing)."""
+        known = self._listed.get(alias)
+        self._listed[alias] = set(names) | (known or set())
+        return [] if known is None else [name for name in names if name not in known]
+
+    async def queue_added(self, backend: QueueBackend, summary: QueueSummary) -> None:
+        """Tell overview consumers of a new queue; each checks its user may see it."""
+        await self._send(
+            groups.OVERVIEW_GROUP,
+            {
+                "type": ADDED_MESSAGE,
+                "alias": backend.alias,
+                "queue": summary.name,
+                "row": render.new_queue_row(backend, summary),
+            },
+        )
+
     async def job(self, backend: QueueBackend, job: JobDetail) -> None:
+        """The job page's regions; its state lets consumers render the actions their user has."""
         html = render.job_page(backend, job)
         await self._send(
-            groups.job_group(backend.alias, job.queue, job.id), {"type": JOB_MESSAGE, "html": html}
+            groups.job_group(backend.alias, job.queue, job.id),
+            {"type": JOB_MESSAGE, "html": html, "state": job.state.value},
         )
 
     async def job_progress(self, job: JobSummary) -> None:

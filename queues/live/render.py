@@ -1,8 +1,9 @@
 """Every fragment pushed live, rendered from the same partials the pages use.
 
-Fragments that replace a region carry ``hx-swap-oob="true"`` and the region's id; job rows for
-insertion are plain rows (the page script inserts them). Nothing here depends on the user:
-each change is rendered once and sent to everyone allowed to see its queue.
+Fragments that replace a region carry ``hx-swap-oob="true"`` and the region's id; job rows and
+new overview rows for insertion are plain rows (the page script inserts them). Nothing here
+depends on the user, except the job page's actions (``job_actions``), which consumers render
+once per message and set of allowed actions.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
     at once (after a restart) render each row once, not once per client.
     """
     return fragments.queue_row(backend, queue, oob=True)
+
+
+def new_queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
+    """The overview's row of a queue that appeared after the page loaded, for insertion."""
+    return fragments.queue_row(backend, queue)
 
 
 def tab_counts(backend: QueueBackend, queue: QueueSummary) -> str:
@@ -64,10 +70,28 @@ def job_progress(job: JobSummary) -> str:
 
 
 def job_page(backend: QueueBackend, job: JobDetail) -> str:
-    """The job page's state, progress, timeline and log lines."""
+    """The job page's state, attempts, progress, timeline and log lines (the actions depend on
+    the user: ``job_actions``)."""
     return render_to_string(
         "queues/live/job.html", {"backend": backend, "job": job, "oob": True}
     ).strip()
+
+
+#: The form's CSRF token in pushed actions: live.js puts the page's own token in its place.
+CSRF_PLACEHOLDER = "live"
+
+
+def job_actions(backend: QueueBackend, job: object, allowed: Iterable[str]) -> str:
+    """The job page's action buttons for a user allowed ``allowed`` (``job`` needs ``backend``,
+    ``queue``, ``id`` and ``state``). The form token is ``CSRF_PLACEHOLDER``: no request here."""
+    context = {
+        "backend": backend,
+        "job": job,
+        "allowed": set(allowed),
+        "oob": True,
+        "csrf_token": CSRF_PLACEHOLDER,
+    }
+    return render_to_string("queues/partials/job_actions.html", context).strip()
 
 
 def job_rows(jobs: Iterable[JobSummary], state: JobState) -> str:

@@ -1,5 +1,7 @@
 // Live updates: connection status, resynchronisation after a reconnection, the "N new jobs"
-// notice, rows entering and leaving the list, and polling when WebSockets are unavailable.
+// notice, rows entering and leaving the list, new queues on the overview (inserted in name
+// order), the page's CSRF token in pushed action forms, and polling when WebSockets are
+// unavailable.
 // Fragments themselves are swapped by htmx's hx-ws extension (out-of-band, by id).
 (function () {
   "use strict";
@@ -163,9 +165,65 @@
     return count;
   }
 
+  // -- the overview: a queue that appeared after the page loaded --------------------------
+
+  function addQueueRow(added) {
+    var section = byId(added.section);
+    if (!section) return;
+    var body = section.querySelector("table.qb-queues tbody");
+    if (!body) {
+      refreshSection(section);
+      return;
+    }
+    var template = document.createElement("template");
+    template.innerHTML = added.row;
+    var row = template.content.querySelector("tr.qb-queue-row");
+    if (!row || byId(row.id)) return;
+    var before = added.before ? byId(added.before) : null;
+    body.insertBefore(row, before && before.parentNode === body ? before : null);
+    if (window.htmx) window.htmx.process(row);
+  }
+
+  // A section that showed "No queues yet" has no table to insert into: take it from the page.
+  function refreshSection(section) {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(section.id);
+        var current = byId(section.id);
+        if (fresh && current) {
+          var imported = document.importNode(fresh, true);
+          current.replaceWith(imported);
+          if (window.htmx) window.htmx.process(imported);
+        }
+      })
+      .catch(function () {
+        /* the next update or reload shows it */
+      });
+  }
+
+  // -- the job page: pushed action forms carry a placeholder for the page's CSRF token -------
+
+  var CSRF_PLACEHOLDER = "live";
+
+  function fillCsrf(root) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || !root.querySelectorAll) return;
+    root.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) {
+      if (input.value === CSRF_PLACEHOLDER) input.value = meta.getAttribute("content");
+    });
+  }
+
   function onQueueData(data) {
     if (data.resync) {
       refresh(false);
+      return;
+    }
+    if (data.added) {
+      addQueueRow(data.added);
       return;
     }
     var list = byId("job-list");
@@ -202,6 +260,14 @@
       startPolling();
     });
 
+    document.addEventListener(
+      "submit",
+      function (event) {
+        fillCsrf(event.target);
+      },
+      true
+    );
+
     document.addEventListener("click", function (event) {
       var button = event.target.closest && event.target.closest("#qb-new-jobs-button");
       if (button) refresh(true);
@@ -230,6 +296,8 @@
 
     live.addEventListener("htmx:ws:after:message:incoming", function (event) {
       var message = event.detail && event.detail.message;
+      var actions = byId("job-actions");
+      if (actions) fillCsrf(actions);
       if (!message || typeof message.data !== "string" || message.data.charAt(0) !== "{") return;
       try {
         var data = JSON.parse(message.data);
