@@ -40,6 +40,7 @@ def test_locked_board_database_is_a_clear_503(staff_client: Any, short_lock_time
         locker.rollback()
         locker.close()
     assert page.status_code == 503
+    assert "<h1>Board database unavailable</h1>" in page.content.decode()
     assert "database could not be used" in page.content.decode()
     assert "Traceback" not in page.content.decode()
     assert api.status_code == 503

@@ -73,9 +73,9 @@ def _database_message(exc: DatabaseError) -> str:
     return f"The board's database could not be used ({exc}); try again in a moment."
 
 
-def bare_error_page(status: int, message: str) -> HttpResponse:
+def bare_error_page(status: int, message: str, title: str | None = None) -> HttpResponse:
     """An error page that needs nothing: no session, no user, no template context."""
-    title = escape(_TITLES.get(status, "Error"))
+    title = escape(title or _TITLES.get(status, "Error"))
     body = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f'</head><body><main><h1>{title}</h1><p role="alert">{escape(message)}</p></main>'
@@ -107,7 +107,8 @@ def board_page(view: AsyncView) -> AsyncView:
             return secure(await _page(request, *args, **kwargs))
         except DatabaseError as exc:  # the board's own database: sessions, users, audit log
             logger.warning("Queueboard page %s: database error: %s", request.path, exc)
-            return secure(bare_error_page(503, _database_message(exc)))
+            message = _database_message(exc)
+            return secure(bare_error_page(503, message, title="Board database unavailable"))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         authenticated, allowed = await sync_to_async(_identify)(request)
