@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from . import groups
 from .options import LiveOptions, live_options
 from .publisher import ANNOUNCE_MESSAGE, WATCH_MESSAGE
+from .stopping import cancel_and_wait
 
 logger = logging.getLogger("queues.live")
 #: Group memberships are added again this often: channel layers expire them (a day by default).
@@ -138,9 +139,7 @@ class Hub:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
 
     async def _listen(self) -> None:
         assert self.channel is not None

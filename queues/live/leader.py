@@ -22,6 +22,7 @@ import redis.asyncio
 
 from .options import LiveOptions, live_options
 from .reader import Reader
+from .stopping import cancel_and_wait
 
 logger = logging.getLogger("queues.live")
 LOCK_KEY = "queueboard:live:leader"
@@ -85,8 +86,7 @@ class LiveService:
 
     async def stop(self) -> None:
         if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await cancel_and_wait([self.task])
             self.task = None
 
     async def _run(self) -> None:
@@ -136,8 +136,7 @@ class LiveService:
             if reading.done():
                 reading.result()
         finally:
-            reading.cancel()
-            await asyncio.gather(reading, return_exceptions=True)
+            await cancel_and_wait([reading])
             self.reader = None
 
 

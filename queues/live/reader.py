@@ -19,6 +19,7 @@ from .bullmq_follower import BullMQFollower
 from .options import LiveOptions
 from .poller import CountPoller
 from .publisher import WATCH_MESSAGE, Publisher
+from .stopping import cancel_and_wait
 from .watches import Watches
 
 logger = logging.getLogger("queues.live")
@@ -68,9 +69,7 @@ class Reader:
             for task in done:
                 task.result()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)
             try:
                 await self.layer.group_discard(groups.READER_GROUP, channel)
             except Exception:
