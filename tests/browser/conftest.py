@@ -145,6 +145,8 @@ class BoardPage:
     requests: list[str] = field(default_factory=list)
     websockets: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    #: GETs cancelled by a navigation (not failures; kept for debugging).
+    aborted_requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
 
     def goto(self, path: str) -> Any:
@@ -212,6 +214,12 @@ def open_board_page(
         dialog.dismiss()
 
     def on_failed(request: Request) -> None:
+        # A navigation cancels the page's GETs still in flight (a live update's fetch, an icon):
+        # Chromium reports them as ERR_ABORTED. That is the browser's doing, never an answer of
+        # the board (errors arrive as statuses, refused connections as ERR_CONNECTION_*).
+        if request.failure == "net::ERR_ABORTED" and request.method == "GET":
+            board.aborted_requests.append(request.url)
+            return
         board.failed_requests.append(f"{request.url}: {request.failure}")
 
     page.on("console", on_console)
