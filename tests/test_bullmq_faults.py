@@ -89,6 +89,22 @@ def test_redis_stopped_mid_request_with_a_live_client(
         run(bullmq_backend, scenario())
 
 
+def test_pooled_connections_survive_a_redis_restart(
+    bullmq_backend: Any, redis_server: RedisServer, redis_url: str
+) -> None:
+    """After a restart every pooled connection is dead; each call retries once on a new one."""
+    asyncio.run(producers.add_jobs(redis_url, "q", 1))
+
+    async def scenario() -> list[Any]:
+        # Several connections in the loop's pool, all open when the server restarts.
+        await asyncio.gather(*(bullmq_backend.list_queues() for _ in range(4)))
+        await asyncio.to_thread(redis_server.restart)  # empty again: no persistence
+        return await asyncio.gather(*(bullmq_backend.list_queues() for _ in range(4)))
+
+    results = run(bullmq_backend, scenario())  # no BackendUnavailable
+    assert [[queue.total for queue in queues] for queues in results] == [[0]] * 4
+
+
 def test_hung_server_times_out(silent_server: str) -> None:
     b = backend(url=silent_server, socket_timeout=0.3, connect_timeout=0.3)
     started = time.monotonic()

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from ..errors import BackendError, BackendFull, BackendUnavailable
 
