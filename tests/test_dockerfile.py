@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -21,6 +20,8 @@ import venv
 from pathlib import Path
 
 import pytest
+
+from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,12 +36,6 @@ def instructions(path: Path) -> list[tuple[str, str]]:
             name, _, args = line.partition(" ")
             steps.append((name.upper(), " ".join(args.split())))
     return steps
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_the_image_runs_as_a_non_root_user_with_a_health_check() -> None:
