@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from . import groups
-from .options import LiveOptions, live_options
+from .options import LiveOptions
+from .per_loop import PerLoop
 from .publisher import ANNOUNCE_MESSAGE, WATCH_MESSAGE
 from .stopping import cancel_and_wait
 
@@ -191,22 +191,8 @@ class Hub:
                 await member.forward(text)
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
-
-
-def hub() -> Hub:
-    """The hub of the running event loop (created on first use)."""
-    from channels.layers import get_channel_layer
-
-    loop = asyncio.get_running_loop()
-    found = _hubs.get(loop)
-    if found is None:
-        found = _hubs[loop] = Hub(get_channel_layer(), live_options())
-    return found
-
-
-def current() -> Hub | None:
-    try:
-        return _hubs.get(asyncio.get_running_loop())
-    except RuntimeError:
-        return None
+_hubs: PerLoop[Hub] = PerLoop(Hub)
+#: The hub of the running event loop (created on first use).
+hub = _hubs.get
+#: The hub of the running event loop if it has one.
+current = _hubs.current

@@ -14,13 +14,13 @@ import logging
 import os
 import time
 import uuid
-import weakref
 from typing import Any
 
 import redis
 import redis.asyncio
 
-from .options import LiveOptions, live_options
+from .options import LiveOptions
+from .per_loop import PerLoop
 from .reader import Reader
 from .stopping import cancel_and_wait
 
@@ -140,24 +140,8 @@ class LiveService:
             self.reader = None
 
 
-_services: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveService] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def service() -> LiveService:
-    """The live service of the running event loop (created on first use)."""
-    from channels.layers import get_channel_layer
-
-    loop = asyncio.get_running_loop()
-    found = _services.get(loop)
-    if found is None:
-        found = _services[loop] = LiveService(get_channel_layer(), live_options())
-    return found
-
-
-def current() -> LiveService | None:
-    try:
-        return _services.get(asyncio.get_running_loop())
-    except RuntimeError:
-        return None
+_services: PerLoop[LiveService] = PerLoop(LiveService)
+#: The live service of the running event loop (created on first use).
+service = _services.get
+#: The live service of the running event loop if it has one.
+current = _services.current
