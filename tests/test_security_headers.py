@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from tests.security_helpers import assert_board_headers
+
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "queues" / "templates"
@@ -23,13 +25,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "queues" / "templates"
     ],
 )
 def test_headers_on_pages_api_and_errors(staff_client: Any, url: str) -> None:
-    response = staff_client.get(url)
-    policy = response["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
-    assert "frame-ancestors 'none'" in policy
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] == "same-origin"
-    assert response["X-Frame-Options"] == "DENY"
+    assert_board_headers(staff_client.get(url))
 
 
 def test_headers_when_refused(client: Any, plain_user: Any) -> None:
