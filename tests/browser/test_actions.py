@@ -64,16 +64,22 @@ def test_retry_one_failed_job(operator_page: BoardPage, acts: None) -> None:
     operator_page.assert_clean()
 
 
-def test_retry_all_after_confirming(operator_page: BoardPage, acts: None) -> None:
-    page = operator_page.page
-    operator_page.goto(f"/queue/bullmq/{Q}/?state=failed")
-    page.get_by_role("link", name="Retry all", exact=True).click()
-    expect(page.locator("#confirm-count")).to_contain_text("This will touch 2 jobs")
-    page.get_by_role("button", name="Retry all", exact=True).click()
+def confirm_queue_action(board: BoardPage, state: str, action: str, confirmation: str) -> None:
+    """From the ``state`` list: the action's link, its confirmation, a finished run of 2 jobs,
+    and back to the queue with that state's count at 0."""
+    page = board.page
+    board.goto(f"/queue/bullmq/{Q}/?state={state}")
+    page.get_by_role("link", name=action, exact=True).click()
+    expect(page.locator("#confirm-count")).to_contain_text(confirmation)
+    page.get_by_role("button", name=action, exact=True).click()
     expect(page.locator("#run-state")).to_have_attribute("data-status", "finished")
     expect(page.locator("#run-done")).to_have_text("2")
     page.get_by_role("link", name=f"Back to {Q}").click()
-    expect(page.locator("#job-list nav.qb-tabs a.state-failed .qb-count")).to_have_text("0")
+    expect(page.locator(f"#job-list nav.qb-tabs a.state-{state} .qb-count")).to_have_text("0")
+
+
+def test_retry_all_after_confirming(operator_page: BoardPage, acts: None) -> None:
+    confirm_queue_action(operator_page, "failed", "Retry all", "This will touch 2 jobs")
     operator_page.assert_clean()
 
 
@@ -88,15 +94,9 @@ def test_promote_a_delayed_job(operator_page: BoardPage, acts: None) -> None:
 
 
 def test_clean_completed_jobs(operator_page: BoardPage, acts: None) -> None:
-    page = operator_page.page
-    operator_page.goto(f"/queue/bullmq/{Q}/?state=completed")
-    page.get_by_role("link", name="Clean", exact=True).click()
-    expect(page.locator("#confirm-count")).to_contain_text("This will touch 2 jobs older than 1h")
-    page.get_by_role("button", name="Clean", exact=True).click()
-    expect(page.locator("#run-state")).to_have_attribute("data-status", "finished")
-    expect(page.locator("#run-done")).to_have_text("2")
-    page.get_by_role("link", name=f"Back to {Q}").click()
-    expect(page.locator("#job-list nav.qb-tabs a.state-completed .qb-count")).to_have_text("0")
+    confirm_queue_action(
+        operator_page, "completed", "Clean", "This will touch 2 jobs older than 1h"
+    )
     operator_page.assert_clean()
 
 
