@@ -9,6 +9,9 @@ every page, API call and live update until its counts change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +26,7 @@ _ROWS: dict[tuple[object, ...], SafeString] = {}
 #: (backend, queue content) -> the queue's JSON object, escaped; cleared when full.
 _JSON: dict[tuple[object, ...], str] = {}
 ROWS_KEPT = 4096
+T = TypeVar("T")
 
 
 def _content(backend: QueueBackend, queue: QueueSummary) -> tuple[object, ...]:
@@ -36,6 +40,16 @@ def _content(backend: QueueBackend, queue: QueueSummary) -> tuple[object, ...]:
     )
 
 
+def _kept(cache: dict[tuple[object, ...], T], key: tuple[object, ...], make: Callable[[], T]) -> T:
+    """``cache[key]``, made by ``make()`` when missing; the cache is emptied when full."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= ROWS_KEPT:
+            cache.clear()
+        found = cache[key] = make()
+    return found
+
+
 def queue_row(
     backend: QueueBackend, queue: QueueSummary, *, oob: bool = False, prefix: str | None = None
 ) -> SafeString:
@@ -45,24 +59,16 @@ def queue_row(
     """
     if prefix is None:
         prefix = get_script_prefix()
-    key = (*_content(backend, queue), prefix, oob)
-    row = _ROWS.get(key)
-    if row is None:
-        if len(_ROWS) >= ROWS_KEPT:
-            _ROWS.clear()
+
+    def render() -> SafeString:
         html = render_to_string(
             "queues/partials/queue_row.html", {"backend": backend, "queue": queue, "oob": oob}
         ).strip()
-        row = _ROWS[key] = mark_safe(html)  # noqa: S308 - rendered by the template engine
-    return row
+        return mark_safe(html)  # noqa: S308 - rendered by the template engine
+
+    return _kept(_ROWS, (*_content(backend, queue), prefix, oob), render)
 
 
 def queue_json(backend: QueueBackend, queue: QueueSummary) -> str:
     """``queue_to_dict(backend, queue)`` as escaped JSON text (``views.json.dumps``)."""
-    key = _content(backend, queue)
-    text = _JSON.get(key)
-    if text is None:
-        if len(_JSON) >= ROWS_KEPT:
-            _JSON.clear()
-        text = _JSON[key] = dumps(queue_to_dict(backend, queue))
-    return text
+    return _kept(_JSON, _content(backend, queue), lambda: dumps(queue_to_dict(backend, queue)))
