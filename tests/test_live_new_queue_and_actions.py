@@ -43,6 +43,23 @@ async def listed(alias: str = "tasks", wait: float = 8) -> None:
     raise AssertionError("the reader never listed the queues")
 
 
+async def followed(queue: str, job_id: str, alias: str = "tasks", wait: float = 8) -> None:
+    """Wait until the reader has read the watched job once: it reports changes from then on."""
+    import time
+
+    from queues.live import leader
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        service = leader.current()
+        if service is not None and service.reader is not None:
+            follower = service.reader.followers.get(alias)
+            if (queue, job_id) in getattr(follower, "_jobs", {}):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the reader never read the watched job")
+
+
 def test_a_new_queue_appears_on_the_overview_in_name_order(live: Any, staff_user: Any) -> None:
     cookie = session_cookie(staff_user)
     enqueue("a-old")
@@ -113,6 +130,8 @@ def test_job_page_actions_and_attempts_follow_the_state(
             assert ">Retry</button>" in snapshot
             assert 'name="csrfmiddlewaretoken" value="live"' in snapshot
             assert 'id="job-attempts" hx-swap-oob="true">1' in snapshot
+            # A change before the reader's first reading of the job would be its baseline.
+            await followed("jobs", job_id)
             await backends["tasks"].act_on_jobs("jobs", JobAction.RETRY, [job_id])
             retried = content(await receive_until(comm, lambda m: ">Waiting</span>" in content(m)))
             assert 'id="job-actions"' in retried
