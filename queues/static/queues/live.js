@@ -83,18 +83,31 @@
       .join("\n");
   }
 
+  // The same list: neither swapped by a tab, page or filter since, nor showing another view.
+  function sameView(list, before, freshList) {
+    if (list !== before) return false;
+    return ["data-state", "data-page", "data-per-page"].every(function (name) {
+      return list.getAttribute(name) === freshList.getAttribute(name);
+    });
+  }
+
   // Fetch the page again and put its live regions in place. The job list is replaced only
   // when that moves nothing under the reader (page 1, top in view, nothing selected) or when
-  // asked; otherwise the notice offers it.
+  // asked; otherwise the notice offers it. An answer that arrives after the reader moved on
+  // (another tab or page swapped in while it was on its way) describes a view no longer
+  // shown and is dropped: the next update or poll refreshes the view now shown.
   function refresh(force) {
     if (state.refreshing) return;
     state.refreshing = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    var url = window.location.href;
+    var before = byId("job-list");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();
       })
       .then(function (html) {
+        if (window.location.href !== url) return;
         var doc = new DOMParser().parseFromString(html, "text/html");
         document.querySelectorAll(REGIONS).forEach(function (region) {
           var fresh = doc.getElementById(region.id);
@@ -102,7 +115,8 @@
         });
         var list = byId("job-list");
         var freshList = doc.getElementById("job-list");
-        if (list && freshList && rowIds(list) !== rowIds(freshList)) {
+        if (!list || !freshList || !sameView(list, before, freshList)) return;
+        if (rowIds(list) !== rowIds(freshList)) {
           if (force || atTop(list)) {
             var shown = replaceList(list, freshList);
             if (force) {
