@@ -17,6 +17,12 @@ from django.test import Client
 FAST = {"BLOCK": 0.2, "RESYNC": 1.0, "POLL": 0.2, "LINGER": 0.0, "WATCH_TTL": 3.0}
 
 
+def use_live(settings: Any, **options: float) -> None:
+    """Live updates with the short timings (``options`` override them) on the in-memory layer."""
+    settings.QUEUEBOARD_LIVE = {**FAST, **{name.upper(): value for name, value in options.items()}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 def application() -> Any:
     from queues.routing import websocket_urlpatterns
 

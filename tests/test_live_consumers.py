@@ -11,12 +11,12 @@ from bullmq import Queue, Worker
 
 from queues.live import groups
 from tests.live_helpers import (
-    FAST,
     communicator,
     content,
     receive_until,
     session_cookie,
     stop_live,
+    use_live,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
-    settings.QUEUEBOARD_LIVE = FAST
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    use_live(settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     return bullmq_settings
 

@@ -12,12 +12,12 @@ from queues.live import groups, hub
 from queues.live.options import LiveOptions
 from queues.live.publisher import QUEUE_MESSAGE, RESYNC_MESSAGE
 from tests.live_helpers import (
-    FAST,
     communicator,
     content,
     receive_until,
     session_cookie,
     stop_live,
+    use_live,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,8 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def live(settings: Any, tasks_settings: dict[str, Any]) -> None:
-    settings.QUEUEBOARD_LIVE = FAST
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    use_live(settings)
 
 
 def test_viewers_of_a_queue_share_one_channel_and_get_the_same_text(

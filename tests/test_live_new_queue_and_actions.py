@@ -10,7 +10,14 @@ import pytest
 
 from queues.live import groups
 from tests import sample_tasks
-from tests.live_helpers import FAST, communicator, content, receive_until, session_cookie, stop_live
+from tests.live_helpers import (
+    communicator,
+    content,
+    receive_until,
+    session_cookie,
+    stop_live,
+    use_live,
+)
 from tests.test_live_tasks import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,8 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def live(settings: Any, tasks_settings: dict[str, Any]) -> None:
-    settings.QUEUEBOARD_LIVE = FAST
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    use_live(settings)
     settings.QUEUEBOARD = {"ACCESS": "tests.access_rules.members_of_ops"}  # no "secret"
 
 

@@ -9,12 +9,12 @@ import pytest
 from bullmq import Queue
 
 from tests.live_helpers import (
-    FAST,
     communicator,
     content,
     receive_until,
     session_cookie,
     stop_live,
+    use_live,
 )
 from tests.redis_server import RedisServer
 
@@ -24,8 +24,7 @@ WAITING = 'id="qb-tab-count-waiting" hx-swap-oob="true">{}<'
 
 @pytest.fixture
 def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
-    settings.QUEUEBOARD_LIVE = {**FAST, "MAX_BACKOFF": 0.5}
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    use_live(settings, max_backoff=0.5)
     return bullmq_settings
 
 

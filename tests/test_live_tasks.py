@@ -11,7 +11,14 @@ import pytest
 
 from queues.live import groups
 from tests import sample_tasks
-from tests.live_helpers import FAST, communicator, content, receive_until, session_cookie, stop_live
+from tests.live_helpers import (
+    communicator,
+    content,
+    receive_until,
+    session_cookie,
+    stop_live,
+    use_live,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUEUE = "live-tasks"
@@ -19,8 +26,7 @@ QUEUE = "live-tasks"
 
 @pytest.fixture
 def live(settings: Any, tasks_settings: dict[str, Any]) -> None:
-    settings.QUEUEBOARD_LIVE = FAST
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    use_live(settings)
 
 
 def run_worker(queue: str = QUEUE) -> None:
