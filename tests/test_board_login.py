@@ -30,7 +30,7 @@ def test_login_page_in_the_boards_look(client: Any) -> None:
     assert '<header class="qb-header">' in body
     assert "/static/queues/queueboard.css" in body
     assert "/static/board/board.css" in body
-    assert '<link rel="icon" href="/static/board/favicon.svg" type="image/svg+xml">' in body
+    assert '<link rel="icon" href="/static/queues/favicon.svg" type="image/svg+xml">' in body
     assert '<label for="id_username">Username</label>' in body
     assert '<label for="id_password">Password</label>' in body
     assert 'autocomplete="current-password"' in body
@@ -100,8 +100,8 @@ def test_logout_button_in_the_header_of_board_pages(staff_client: Any) -> None:
     assert form, body
     assert 'name="csrfmiddlewaretoken"' in form.group(1)
     assert '<button class="qb-button" type="submit">Log out</button>' in form.group(1)
-    # The favicon is the login page's: on board pages it would be fetched (and aborted) each time.
-    assert '<link rel="icon" href="data:,">' in body
+    # The app's icon, on every board page as on the login page.
+    assert '<link rel="icon" href="/static/queues/favicon.svg" type="image/svg+xml">' in body
 
 
 def test_apps_base_template_has_no_site_links() -> None:
@@ -149,9 +149,8 @@ def test_site_templates_have_no_inline_script_style_or_handlers() -> None:
 
 def test_site_static_files_are_found_and_shipped() -> None:
     """collectstatic finds the top-level static/; the image copies it and templates/."""
-    found = finders.find("board/favicon.svg")
+    found = finders.find("board/board.css")
     assert found and Path(str(found)).is_relative_to(ROOT / "static")
-    assert finders.find("board/board.css")
     assert "MIT" in (ROOT / "static" / "board" / "README.md").read_text()
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY templates ./templates" in dockerfile

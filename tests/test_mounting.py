@@ -67,6 +67,7 @@ def test_wheel_mounts_under_any_prefix(tmp_path: Path, redis_url: str) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "queues/templates/queues/overview.html" in names
     assert "queues/static/queues/queueboard.css" in names
+    assert "queues/static/queues/favicon.svg" in names
     assert any(n.startswith("queues/static/queues/vendor/htmx/") for n in names)
 
     env_dir = tmp_path / "venv"

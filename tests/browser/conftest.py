@@ -205,7 +205,7 @@ def open_board_page(
     board = BoardPage(page=page, origin=live_board.url)
 
     def on_console(message: ConsoleMessage) -> None:
-        # Chromium asks for /favicon.ico on its own; the board has none (reported, not ours).
+        # Chromium asks for /favicon.ico on its own for documents without an icon link (JSON).
         if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
             board.console_errors.append(f"{message.text} at {message.location}")
 
