@@ -17,6 +17,7 @@ from typing import Any
 
 from django.urls import path, re_path
 
+from . import converters  # noqa: F401  (registers the qb_job_id converter)
 from .live.consumers import JobConsumer, OverviewConsumer, QueueConsumer
 
 Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
@@ -29,7 +30,10 @@ def websocket_urls(prefix: str = "") -> list[Any]:
     root = prefix.lstrip("/")
     return [
         path(f"{root}ws/", OverviewConsumer.as_asgi()),
-        re_path(rf"^{re.escape(root)}ws/queue/{Q}/job/(?P<job_id>[^/]+)/$", JobConsumer.as_asgi()),
+        path(
+            f"{root}ws/queue/<str:alias>/<path:queue>/job/<qb_job_id:job_id>/",
+            JobConsumer.as_asgi(),
+        ),
         re_path(rf"^{re.escape(root)}ws/queue/{Q}/$", QueueConsumer.as_asgi()),
     ]
 

@@ -1,16 +1,19 @@
 """Mount with ``path("<any prefix>/", include("queues.urls"))``.
 
-Queue names may contain ``/``, so job routes come before queue routes.
+Queue names may contain ``/``, so job routes come before queue routes. Job ids may contain
+``/`` too: they are escaped once more in their segment (``queues.converters``).
 """
 
 from django.urls import path, re_path
 
+from . import converters  # noqa: F401  (registers the qb_job_id and qb_job_action converters)
 from .views import actions_api, actions_pages, api, audit, pages
 
 app_name = "queues"
 
 Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
 JOB_ACTIONS = r"(?P<action>retry|promote|remove)"
+JOB = "<str:alias>/<path:queue>/job/<qb_job_id:job_id>"
 QUEUE_ACTIONS = r"(?P<action>retry-all|promote-all|clean|empty|pause|resume)"
 
 urlpatterns = [
@@ -23,28 +26,20 @@ urlpatterns = [
     path("api/audit", audit.audit_api, name="api-audit"),
     path("api/runs/<str:run_id>", actions_api.run_status, name="api-run"),
     path("api/runs/<str:run_id>/cancel", actions_api.run_cancel, name="api-run-cancel"),
-    re_path(
-        rf"^api/queues/{Q}/jobs/(?P<job_id>[^/]+)/{JOB_ACTIONS}$",
+    path(
+        "api/queues/<str:alias>/<path:queue>/jobs/<qb_job_id:job_id>/<qb_job_action:action>",
         actions_api.job,
         name="api-job-action",
     ),
     # POST: the selection action; GET: the job whose id is "retry", "promote" or "remove".
     re_path(rf"^api/queues/{Q}/jobs/{JOB_ACTIONS}$", api.job_or_selection, name="api-selection"),
-    path("api/queues/<str:alias>/<path:queue>/jobs/<str:job_id>", api.job, name="api-job"),
+    path("api/queues/<str:alias>/<path:queue>/jobs/<qb_job_id:job_id>", api.job, name="api-job"),
     path("api/queues/<str:alias>/<path:queue>/jobs", api.jobs, name="api-jobs"),
     re_path(rf"^api/queues/{Q}/{QUEUE_ACTIONS}$", actions_api.queue_wide, name="api-queue-action"),
     # Pages
-    path(
-        "queue/<str:alias>/<path:queue>/job/<str:job_id>/download/<str:field>",
-        pages.job_download,
-        name="job-download",
-    ),
-    re_path(
-        rf"^queue/{Q}/job/(?P<job_id>[^/]+)/{JOB_ACTIONS}$",
-        actions_pages.job,
-        name="job-action",
-    ),
-    path("queue/<str:alias>/<path:queue>/job/<str:job_id>/", pages.job_detail, name="job"),
+    path(f"queue/{JOB}/download/<str:field>", pages.job_download, name="job-download"),
+    path(f"queue/{JOB}/<qb_job_action:action>", actions_pages.job, name="job-action"),
+    path(f"queue/{JOB}/", pages.job_detail, name="job"),
     re_path(rf"^queue/{Q}/jobs/{JOB_ACTIONS}$", actions_pages.selection, name="selection"),
     re_path(rf"^queue/{Q}/{QUEUE_ACTIONS}$", actions_pages.queue_wide, name="queue-action"),
     path("queue/<str:alias>/<path:queue>/", pages.queue_detail, name="queue"),
