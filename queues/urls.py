@@ -40,6 +40,7 @@ urlpatterns = [
     path(f"queue/{JOB}/download/<str:field>", pages.job_download, name="job-download"),
     path(f"queue/{JOB}/<qb_job_action:action>", actions_pages.job, name="job-action"),
     path(f"queue/{JOB}/", pages.job_detail, name="job"),
+    path("queue/<str:alias>/<path:queue>/find-job", pages.find_job, name="find-job"),
     re_path(rf"^queue/{Q}/jobs/{JOB_ACTIONS}$", actions_pages.selection, name="selection"),
     re_path(rf"^queue/{Q}/{QUEUE_ACTIONS}$", actions_pages.queue_wide, name="queue-action"),
     path("queue/<str:alias>/<path:queue>/", pages.queue_detail, name="queue"),

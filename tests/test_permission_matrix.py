@@ -48,6 +48,13 @@ ENDPOINTS = (
     Endpoint("queue", "get", _q("queues:queue"), "queue_page"),
     Endpoint("job", "get", _job("queues:job", JobState.FAILED), "queue_page"),
     Endpoint("download", "get", _job("queues:job-download", JobState.FAILED, "data"), "queue_page"),
+    Endpoint(
+        "find-job",
+        "get",
+        lambda ids: reverse("queues:find-job", args=["tasks", "contract"])
+        + f"?id={ids[JobState.FAILED][0]}",
+        "queue_page",
+    ),
     Endpoint("confirm", "get", _q("queues:queue-action", "retry-all"), "page_action"),
     Endpoint("audit", "get", lambda ids: reverse("queues:audit"), "audit_page"),
     Endpoint("api-queues", "get", lambda ids: reverse("queues:api-queues"), "api"),
@@ -137,7 +144,7 @@ def expected(visitor: str, queue_kind: str, endpoint: Endpoint) -> set[int] | ra
 
 
 def test_matrix_size() -> None:
-    assert len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS) == 360
+    assert len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS) == 378
 
 
 def make_client(visitor: str, django_user_model: Any) -> Client:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ..actions.params import CLEANABLE
 from ..actions.permissions import allowed_actions
 from ..backends.base import QueueBackend
+from ..backends.errors import JobNotFound
 from ..backends.types import Payload
 from ..conf import setting
 from ..reading import overview_sections, visible_backend
 from ..states import JobState
+from . import notices
 from .guards import board_page, render_page
 from .htmx import swap_target
-from .params import BadRequest, job_query
+from .params import FIND_JOB_MAX, BadRequest, job_id, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
 
@@ -67,6 +70,7 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
         "page": page,
         "state": query.state,
         "preview_chars": setting("PREVIEW_CHARS"),
+        "find_job_max": FIND_JOB_MAX,
         **action_context(backend),
     }
     if swap_target(request) == "job-list":
@@ -101,6 +105,22 @@ async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) 
     if swap_target(request) == "job-tab-panel":  # the panel, and the tab bar out of band
         return await render_page(request, "queues/partials/job_tab_swap.html", context)
     return await render_page(request, "queues/job.html", context)
+
+
+@require_GET
+@board_page
+async def find_job(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
+    """The queue page's "Open job" box: to the job's page, or back to the queue with a notice."""
+    backend = await visible_backend(request.user, alias, queue)
+    wanted = job_id(request.GET)
+    try:
+        await backend.get_job(queue, wanted)
+    except JobNotFound:
+        await backend.get_queue(queue)  # no such queue either: its 404, not a redirect to one
+        shown = wanted if len(wanted) <= 80 else wanted[:79] + "…"
+        await notices.add(request, f"No job with id “{shown}” in {queue}.", "error")
+        return HttpResponseRedirect(reverse("queues:queue", args=[alias, queue]))
+    return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, wanted]))
 
 
 @require_GET

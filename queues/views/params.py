@@ -10,7 +10,10 @@ from ..conf import setting
 from ..errors import BadRequest
 from ..states import JobState
 
-__all__ = ["BadRequest", "default_state", "job_query"]
+__all__ = ["FIND_JOB_MAX", "BadRequest", "default_state", "job_id", "job_query"]
+
+#: The longest job id the queue page's "Open job" box takes.
+FIND_JOB_MAX = 1000
 
 
 def _positive_int(params: QueryDict, name: str, default: int, maximum: int | None = None) -> int:
@@ -54,3 +57,13 @@ def job_query(
     per_page = _positive_int(params, "per_page", int(setting("PAGE_SIZE")), max_page_size)
     page = _positive_int(params, "page", 1, maximum=10**9)
     return JobQuery(queue=queue, state=state, page=page, per_page=per_page)
+
+
+def job_id(params: QueryDict) -> str:
+    """The job id typed into the queue page's "Open job" box (spaces around it dropped)."""
+    value = (params.get("id") or "").strip()
+    if not value:
+        raise BadRequest("Type the id of a job to open.")
+    if len(value) > FIND_JOB_MAX:
+        raise BadRequest(f"A job id has at most {FIND_JOB_MAX} characters.")
+    return value
