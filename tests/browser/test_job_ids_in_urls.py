@@ -53,6 +53,7 @@ def test_the_open_job_box_by_keyboard(board_page: BoardPage) -> None:
     box.press("Enter")
     expect(page.locator("#notices")).to_have_text(f"No job with id “no/such/job” in {Q}.")
     expect(page).to_have_url(re.compile(rf"/queue/bullmq/{Q}/$"))
+    board_page.screenshot("queue-open-job-notice")
     box.fill(SLASHED)
     box.press("Enter")
     expect(page).to_have_url(re.compile(r"/job/user%252F42%252Fwelcome/$"))
