@@ -83,9 +83,7 @@ def test_bad_input_is_a_clear_400(
     assert message in response.content.decode()
 
 
-def test_an_unknown_queue_is_the_same_404_as_its_page(
-    staff_client: Any, env: ContractEnv
-) -> None:
+def test_an_unknown_queue_is_the_same_404_as_its_page(staff_client: Any, env: ContractEnv) -> None:
     """A queue that does not exist is the same 404 as its page, not a redirect to it."""
     alias = env.backend.alias
     queue_page = staff_client.get(reverse("queues:queue", args=[alias, "no-such-queue"]))

@@ -51,8 +51,10 @@ ENDPOINTS = (
     Endpoint(
         "find-job",
         "get",
-        lambda ids: reverse("queues:find-job", args=["tasks", "contract"])
-        + f"?id={ids[JobState.FAILED][0]}",
+        lambda ids: (
+            reverse("queues:find-job", args=["tasks", "contract"])
+            + f"?id={ids[JobState.FAILED][0]}"
+        ),
         "queue_page",
     ),
     Endpoint("confirm", "get", _q("queues:queue-action", "retry-all"), "page_action"),
