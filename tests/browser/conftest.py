@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
@@ -28,6 +28,9 @@ import redis
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, sync_playwright
 
 from tests.fixtures_bullmq import NODE_DIR
+
+if TYPE_CHECKING:
+    from tests.browser.live_node import NodeWorker
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,3 +278,13 @@ def board_page(
 ) -> Iterator[BoardPage]:
     """A page of a staff user on the live board (light colour scheme)."""
     yield from open_board_page(browser, live_board, staff_user, color_scheme="light")
+
+
+@pytest.fixture
+def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]:
+    """A Node bullmq worker on queue ``live_node.QUEUE`` (progress, logs; adds jobs on command)."""
+    from tests.browser.live_node import QUEUE, NodeWorker
+
+    worker = NodeWorker(redis_url, QUEUE)
+    yield worker
+    worker.stop()

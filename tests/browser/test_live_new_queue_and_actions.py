@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +15,9 @@ from playwright.sync_api import expect
 
 from tests import bullmq_producers as producers
 from tests.browser.conftest import BoardPage
-from tests.browser.test_live import QUEUE, NodeWorker, count, expect_live, wait_for
+from tests.browser.live_node import QUEUE, NodeWorker, count, expect_live, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]:
-    worker = NodeWorker(redis_url, QUEUE)
-    yield worker
-    worker.stop()
 
 
 def add_waiting(url: str, queue: str, job_id: str) -> None:
