@@ -7,6 +7,7 @@ still ahead is *delayed* (django-tasks-db stores 9999-01-01 to mean "no delay").
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,20 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connections
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 from django.utils.connection import ConnectionDoesNotExist
 
@@ -25,7 +39,15 @@ from ..states import JobState
 from .base import QueueBackend, ordered_counts
 from .django_tasks_actions import TaskActionsMixin
 from .errors import BackendUnavailable, JobNotFound, QueueNotFound
-from .types import JobDetail, JobPage, JobQuery, JobSummary, Payload, QueueSummary
+from .types import (
+    JobDetail,
+    JobPage,
+    JobQuery,
+    JobSummary,
+    Payload,
+    QueueSummary,
+    SearchScope,
+)
 
 if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
@@ -91,6 +113,40 @@ def _row_state(row: DBTaskResult, now: datetime) -> JobState:
     }.get(row.status, JobState.WAITING)
 
 
+def _id_text(native_uuid: bool) -> Combinable:
+    """The row's id as the board shows it (``str(uuid)``: lower-case hex with dashes).
+
+    A database without a UUID type stores the 32 hex digits alone; the dashes are put back so
+    a search for a piece of the id as shown matches exactly that piece.
+    """
+    as_text = Cast("id", TextField())
+    if native_uuid:
+        return as_text
+    pieces: list[Any] = []
+    for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)):
+        pieces += [Value("-"), Substr(as_text, start, length)]
+    return Concat(*pieces[1:], output_field=TextField())
+
+
+def _search_condition(text: str, state: JobState, native_json: bool) -> Q:
+    """Rows whose id, name, data or (failed rows only) failure holds ``text``.
+
+    The name is searched in the whole task path (the list shows its last part, the job page all
+    of it); the failure in the exception's class path and the traceback. ``icontains`` escapes
+    ``%``, ``_`` and ``\\``, so the text is matched literally.
+    """
+    condition = (
+        Q(search_id__icontains=text) | Q(task_path__icontains=text) | Q(search_data__icontains=text)
+    )
+    escaped = json.dumps(text)[1:-1]
+    if not native_json and not text.isascii() and escaped != text:
+        # A JSON column stored as text keeps json.dumps' \uXXXX escapes of non-ASCII letters.
+        condition |= Q(search_data__icontains=escaped)
+    if state is JobState.FAILED:  # the failure shows only on failed jobs
+        condition |= Q(exception_class_path__icontains=text) | Q(traceback__icontains=text)
+    return condition
+
+
 def failure_reason(exception_class_path: str, traceback: str) -> str | None:
     """The exception's own line of the traceback (``"module.Class: message"``).
 
@@ -121,6 +177,7 @@ class DjangoTasksBackend(TaskActionsMixin, QueueBackend):
         JobState.COMPLETED,
         JobState.FAILED,
     )
+    supports_search = True
     option_names: ClassVar[frozenset[str]] = frozenset({"task_backend", "database"})
 
     def __init__(self, alias: str, params: Any) -> None:
@@ -213,6 +270,8 @@ class DjangoTasksBackend(TaskActionsMixin, QueueBackend):
         return self._summary(name, counts)
 
     async def list_jobs(self, query: JobQuery) -> JobPage:
+        if query.text:
+            return await self._search_jobs(query)
         now = timezone.now()
         condition = _state_filter(query.state, now)
         jobs: list[JobSummary] = []
@@ -243,6 +302,47 @@ class DjangoTasksBackend(TaskActionsMixin, QueueBackend):
                     raise QueueNotFound(self.alias, queue) from None
                 raise JobNotFound(queue, job_id) from None
         return self._job_detail(row, timezone.now())
+
+    async def _search_jobs(self, query: JobQuery) -> JobPage:
+        """The jobs holding ``query.text`` among the first ``query.scan_limit`` of the state.
+
+        Three queries at most: the count of the state, the count of matches in the window and
+        the page of matches; the window is a LIMITed subquery, so no query reads beyond it.
+        """
+        now = timezone.now()
+        condition = _state_filter(query.state, now)
+        jobs: list[JobSummary] = []
+        total = 0
+        with self._database_errors():
+            queue_rows = self._rows().filter(queue_name=query.queue)
+            rows = queue_rows.filter(condition) if condition is not None else queue_rows.none()
+            in_state = await rows.acount()
+            scanned = min(in_state, max(query.scan_limit, 0))
+            if scanned:
+                order = _ORDER[query.state]
+                window = Subquery(rows.order_by(*order).values("pk")[:scanned])
+                features = connections[rows.db].features
+                matches = (
+                    self._rows()
+                    .filter(pk__in=window)
+                    .alias(
+                        search_id=_id_text(features.has_native_uuid_field),
+                        search_data=Cast("args_kwargs", TextField()),
+                    )
+                    .filter(
+                        _search_condition(query.text, query.state, features.has_native_json_field)
+                    )
+                )
+                total = await matches.acount()
+                start = max(query.start, 0)
+                if start < total:
+                    page = matches.defer("return_value").order_by(*order)
+                    async for row in page[start : start + query.per_page]:
+                        jobs.append(self._job_summary(row, now))
+            elif not in_state and not await self._queue_exists(queue_rows, query.queue):
+                raise QueueNotFound(self.alias, query.queue)
+        scope = SearchScope(scanned=scanned, in_state=in_state)
+        return JobPage(query=query, jobs=jobs, total=total, searched=scope)
 
     # -- helpers ---------------------------------------------------------------------------------
 
