@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     ),
     # Job ids accepted in one selection action.
     "MAX_SELECTION": 1000,
+    # Jobs of a state one search reads at most (in the state's order), and the longest text.
+    "SEARCH_SCAN_LIMIT": 10_000,
+    "SEARCH_MAX_CHARS": 200,
 }
 
 

@@ -91,6 +91,19 @@ def page_to_dict(page: JobPage) -> dict[str, Any]:
         "pages": page.pages,
         "total": page.total,
         "jobs": [job_summary_to_dict(job) for job in page.jobs],
+        "search": search_to_dict(page),
+    }
+
+
+def search_to_dict(page: JobPage) -> dict[str, Any] | None:
+    """For a search: its text, how many jobs of the state it read, and whether that was all."""
+    if page.searched is None:
+        return None
+    return {
+        "text": page.query.text,
+        "scanned": page.searched.scanned,
+        "in_state": page.searched.in_state,
+        "complete": page.searched.complete,
     }
 
 

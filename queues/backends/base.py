@@ -45,6 +45,8 @@ class QueueBackend(ABC):
     supports_flows: ClassVar[bool] = False
     #: The workers attached to a queue can be listed.
     supports_workers: ClassVar[bool] = False
+    #: Job lists can be searched by text (``JobQuery.text``).
+    supports_search: ClassVar[bool] = False
     #: Option names this backend accepts in OPTIONS; anything else is a configuration error.
     option_names: ClassVar[frozenset[str]] = frozenset()
     #: A short name of the kind of backend, shown beside the queue name.
@@ -154,6 +156,7 @@ CAPABILITY_NAMES: tuple[str, ...] = (
     "progress",
     "flows",
     "workers",
+    "search",
 )
 
 

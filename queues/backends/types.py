@@ -122,6 +122,11 @@ class JobQuery:
     state: JobState
     page: int = 1
     per_page: int = 20
+    #: Search text: only jobs whose id, name, data or failure reason hold it (letters A-Z match
+    #: either case); "" lists every job. Backends with ``supports_search`` honour it.
+    text: str = ""
+    #: A search reads at most this many jobs of the state, in the state's order.
+    scan_limit: int = 10_000
 
     @property
     def start(self) -> int:
@@ -190,10 +195,25 @@ class JobDetail(JobSummary):
 
 
 @dataclass(frozen=True)
+class SearchScope:
+    """What a search read: the first ``scanned`` of the ``in_state`` jobs of the state."""
+
+    scanned: int
+    in_state: int
+
+    @property
+    def complete(self) -> bool:
+        return self.scanned >= self.in_state
+
+
+@dataclass(frozen=True)
 class JobPage:
     query: JobQuery
     jobs: list[JobSummary]
+    #: Jobs in the list: in the state, or for a search the matches among the jobs it read.
     total: int
+    #: Set for a search (``query.text``).
+    searched: SearchScope | None = None
 
     @property
     def pages(self) -> int:

@@ -71,6 +71,7 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
         "state": query.state,
         "preview_chars": setting("PREVIEW_CHARS"),
         "find_job_max": FIND_JOB_MAX,
+        "search_max_chars": setting("SEARCH_MAX_CHARS"),
         **action_context(backend),
     }
     if swap_target(request) == "job-list":

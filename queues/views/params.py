@@ -56,7 +56,28 @@ def job_query(
     max_page_size = int(setting("MAX_PAGE_SIZE"))
     per_page = _positive_int(params, "per_page", int(setting("PAGE_SIZE")), max_page_size)
     page = _positive_int(params, "page", 1, maximum=10**9)
-    return JobQuery(queue=queue, state=state, page=page, per_page=per_page)
+    return JobQuery(
+        queue=queue,
+        state=state,
+        page=page,
+        per_page=per_page,
+        text=_search_text(params, backend),
+        scan_limit=int(setting("SEARCH_SCAN_LIMIT")),
+    )
+
+
+def _search_text(params: QueryDict, backend: QueueBackend) -> str:
+    text = (params.get("q") or "").strip()
+    if not text:
+        return ""
+    if not backend.supports_search:
+        raise BadRequest(f"Backend {backend.alias!r} cannot search its jobs.")
+    longest = int(setting("SEARCH_MAX_CHARS"))
+    if len(text) > longest:
+        raise BadRequest(f"The search text has at most {longest} characters.")
+    if "\x00" in text:  # PostgreSQL refuses NUL in text; JSON stores it escaped (\u0000)
+        raise BadRequest("The search text cannot hold a NUL character.")
+    return text
 
 
 def job_id(params: QueryDict) -> str:

@@ -186,7 +186,8 @@ class BoardPage:
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret injects a style, which the board's CSP refuses.
+        self.page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
 

@@ -12,7 +12,7 @@ from ...conf import setting
 from ...states import JobState
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound
-from ..types import JobDetail, JobPage, JobQuery, JobRef, QueueSummary
+from ..types import JobDetail, JobPage, JobQuery, JobRef, QueueSummary, SearchScope
 from .actions import BullMQActionsMixin
 from .client import ClientPool, describe_url
 from .decode import JobDecoder, infer_state, text
@@ -37,6 +37,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
     supports_logs = True
     supports_progress = True
     supports_flows = True
+    supports_search = True
     option_names = frozenset(
         {"url", "prefix", "queues", "discovery_ttl", "socket_timeout", "connect_timeout"}
     )
@@ -80,7 +81,14 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
         with self.pool.translate_errors():
             await self._require_queue(client.redis, query.queue)
             page = await read_page(
-                client.page_script, self.prefix, query.queue, query.state, query.start, query.stop
+                client.page_script,
+                self.prefix,
+                query.queue,
+                query.state,
+                query.start,
+                query.stop,
+                query.text,
+                query.scan_limit,
             )
         jobs = [
             JobDecoder(self.alias, query.queue, row.id, row.fields, sizes=row.sizes).summary(
@@ -88,6 +96,9 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             )
             for row in page.rows
         ]
+        if query.text:
+            scope = SearchScope(scanned=page.scanned, in_state=page.total)
+            return JobPage(query=query, jobs=jobs, total=page.matches, searched=scope)
         return JobPage(query=query, jobs=jobs, total=page.total)
 
     async def get_job(self, queue: str, job_id: str) -> JobDetail:

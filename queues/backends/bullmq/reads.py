@@ -14,6 +14,9 @@ from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
 
 #: Most bytes of data, progress and failure reason returned per job in a list page.
 PAGE_VALUE_CAP = 64 * 1024
+#: A search stops once it has read this many bytes of names, data and failure reasons, so one
+#: search cannot hold Redis for long whatever the jobs carry (the page says how far it got).
+SEARCH_BYTE_BUDGET = 16 * 1024 * 1024
 #: The fields the page script returns for each job, in order (see lua/page.lua).
 PAGE_FIELDS = (
     "name", "data", "opts", "progress", "timestamp", "processedOn", "finishedOn",
@@ -74,20 +77,48 @@ class RawPage:
     total: int
     key_type: str
     rows: list[PageRow] = field(default_factory=list)
+    #: For a search: the jobs read, and how many of them matched.
+    scanned: int = 0
+    matches: int = 0
+
+
+def ascii_lower(text: str) -> str:
+    """Lower-case A-Z only, as the script's ``string.lower`` does with the jobs' bytes."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 async def read_page(
-    script: Any, prefix: str, queue: str, state: JobState, start: int, stop: int
+    script: Any,
+    prefix: str,
+    queue: str,
+    state: JobState,
+    start: int,
+    stop: int,
+    text: str = "",
+    scan_limit: int = 0,
 ) -> RawPage:
+    """Jobs ``start``..``stop`` of ``state``; with ``text``, of the jobs holding it among the
+    first ``scan_limit`` of the state."""
     keys = QueueKeys(prefix, queue)
     key_type = STATE_KEYS[state][1]
     order = "desc" if NEWEST_FIRST[state] else "asc"
     reply = await script(
         keys=[keys.state(state)],
-        args=[keys.base, key_type, start, stop, order, PAGE_VALUE_CAP],
+        args=[
+            keys.base, key_type, start, stop, order, PAGE_VALUE_CAP,
+            ascii_lower(text), scan_limit, SEARCH_BYTE_BUDGET,
+        ],
+    )  # fmt: skip
+    total, actual_type, raw_rows, scanned, matches = reply
+    page = RawPage(
+        int(total),
+        actual_type.decode() if isinstance(actual_type, bytes) else "",
+        scanned=int(scanned),
+        matches=int(matches),
     )
-    total, actual_type, raw_rows = reply
-    page = RawPage(int(total), actual_type.decode() if isinstance(actual_type, bytes) else "")
     for raw in raw_rows:
         job_id, score = raw[0], raw[1]
         values = raw[2:]

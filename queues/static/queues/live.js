@@ -249,7 +249,8 @@
       if (row) row.remove();
     });
     var entered = (data.entered && data.entered[viewed]) || 0;
-    if (!entered) return;
+    // A search lists matches only: a new job is not known to match, so it is not offered.
+    if (!entered || list.hasAttribute("data-search")) return;
     var inserted = 0;
     var pending = parseInt(list.getAttribute("data-pending") || "0", 10);
     if (data.rows && data.rows[viewed] && !pending && atTop(list)) {
