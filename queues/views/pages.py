@@ -15,6 +15,7 @@ from ..backends.types import Payload
 from ..conf import setting
 from ..reading import overview_sections, visible_backend
 from ..states import JobState
+from ..templatetags.queueboard import clip
 from . import notices
 from .guards import board_page, render_page
 from .htmx import swap_target
@@ -118,8 +119,7 @@ async def find_job(request: HttpRequest, alias: str, queue: str) -> HttpResponse
         await backend.get_job(queue, wanted)
     except JobNotFound:
         await backend.get_queue(queue)  # no such queue either: its 404, not a redirect to one
-        shown = wanted if len(wanted) <= 80 else wanted[:79] + "…"
-        await notices.add(request, f"No job with id “{shown}” in {queue}.", "error")
+        await notices.add(request, f"No job with id “{clip(wanted, 80)}” in {queue}.", "error")
         return HttpResponseRedirect(reverse("queues:queue", args=[alias, queue]))
     return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, wanted]))
 
