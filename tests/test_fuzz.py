@@ -70,13 +70,13 @@ def ok_status(response: Any) -> None:
 
 
 @FUZZ
-@given(state=text_params, page=text_params, per_page=text_params)
+@given(state=text_params, page=text_params, per_page=text_params, q=text_params)
 def test_api_query_parameters(
-    staff_client: Any, tasks_contract_env: Any, state: Any, page: Any, per_page: Any
+    staff_client: Any, tasks_contract_env: Any, state: Any, page: Any, per_page: Any, q: Any
 ) -> None:
     params = {
         k: v
-        for k, v in {"state": state, "page": page, "per_page": per_page}.items()
+        for k, v in {"state": state, "page": page, "per_page": per_page, "q": q}.items()
         if v is not None
     }
     api = staff_client.get(reverse("queues:api-jobs", args=["tasks", "contract"]), params)
@@ -84,6 +84,23 @@ def test_api_query_parameters(
     assert api.status_code in (200, 400)
     assert api["Content-Type"] == "application/json"
     ok_status(staff_client.get(reverse("queues:queue", args=["tasks", "contract"]), params))
+
+
+@FUZZ
+@given(q=st.text(max_size=60), state=st.sampled_from(["waiting", "failed", "completed"]))
+def test_bullmq_search_text(
+    staff_client: Any, bullmq_contract_env: Any, q: str, state: str
+) -> None:
+    api = staff_client.get(
+        reverse("queues:api-jobs", args=["bullmq", "contract"]), {"state": state, "q": q}
+    )
+    assert api.status_code in (200, 400), (api.status_code, api.content[:500])
+    if api.status_code == 200 and q.strip():
+        assert api.json()["search"]["text"] == q.strip()
+    page = staff_client.get(
+        reverse("queues:queue", args=["bullmq", "contract"]), {"state": state, "q": q}
+    )
+    ok_status(page)
 
 
 @FUZZ
@@ -103,6 +120,8 @@ def test_api_path_parameters(
         f"/queue/{a}/{q}/job/{j}/",
         f"/api/queues/bullmq/{q}/jobs/{j}",
         f"/queue/tasks/{q}/job/{j}/",
+        f"/queue/{a}/{q}/find-job?id={j}",
+        f"/queue/bullmq/{q}/find-job?id={j}",
     ):
         ok_status(staff_client.get(url))
 
