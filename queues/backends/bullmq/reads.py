@@ -16,7 +16,7 @@ from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
 PAGE_VALUE_CAP = 64 * 1024
 #: A search stops once it has read this many bytes of names, data and failure reasons, so one
 #: search cannot hold Redis for long whatever the jobs carry (the page says how far it got).
-SEARCH_BYTE_BUDGET = 16 * 1024 * 1024
+SEARCH_BYTE_BUDGET = 4 * 1024 * 1024
 #: The fields the page script returns for each job, in order (see lua/page.lua).
 PAGE_FIELDS = (
     "name", "data", "opts", "progress", "timestamp", "processedOn", "finishedOn",
