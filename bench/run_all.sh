@@ -9,5 +9,6 @@ PYTHON="${PYTHON:-/work/venv311/bin/python}"
 "$PYTHON" bench/overview_round_trips.py
 "$PYTHON" bench/overview_vs_bull_board.py
 "$PYTHON" bench/failed_page_scaling.py
+"$PYTHON" bench/search.py
 [ -d tests/node/node_modules/bullmq ] || (cd tests/node && npm ci --no-audit --no-fund)
 "$PYTHON" bench/retry_100k.py
