@@ -135,6 +135,46 @@ def test_an_expired_cache_answers_at_once_and_refreshes_in_the_background(
     assert fresh == ["first", "second", "third"]
 
 
+def test_forget_outlasts_a_refresh_already_under_way(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A background scan that read the keys before ``forget()`` does not store its old names."""
+    from queues.backends.bullmq import discovery as module
+
+    b = backend(redis_url, discovery_ttl=60)
+    asyncio.run(producers.add_jobs(redis_url, "first", 1))
+    real_scan = module.scan_candidates
+
+    async def scenario() -> list[str] | None:
+        discovery, client = b.discovery, b.pool.get().redis
+        await discovery.names(client)
+        gate = asyncio.Event()
+
+        async def scan_then_wait(*args: Any) -> list[str]:
+            found: list[str] = await real_scan(*args)
+            await gate.wait()
+            return found
+
+        monkeypatch.setattr(module, "scan_candidates", scan_then_wait)
+        discovery._expires = 0.0
+        await discovery.names(client)  # stale names; the refresh starts and reads the keys
+        refresh = discovery._refresh
+        assert refresh is not None
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(lambda: asyncio.run(producers.add_jobs(redis_url, "second", 1)))
+        discovery.forget()
+        monkeypatch.setattr(module, "scan_candidates", real_scan)
+        assert await discovery.names(client) == ["first", "second"]
+        gate.set()
+        assert await refresh == ["first"]  # what it found, not stored
+        return discovery.cached
+
+    try:
+        assert asyncio.run(scenario()) == ["first", "second"]
+    finally:
+        asyncio.run(b.close())
+
+
 def test_unknown_queue(bullmq_backend: Any, redis_url: str) -> None:
     asyncio.run(producers.add_jobs(redis_url, "known", 1))
     with pytest.raises(QueueNotFound):

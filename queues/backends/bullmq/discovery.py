@@ -93,6 +93,8 @@ class Discovery:
         self._names: list[str] | None = None
         self._expires = 0.0
         self._refresh: asyncio.Task[list[str]] | None = None
+        #: Bumped by ``forget()``: a scan begun before it does not store what it found.
+        self._generation = 0
 
     @property
     def cached(self) -> list[str] | None:
@@ -112,8 +114,10 @@ class Discovery:
         return await self._scan(client)
 
     async def _scan(self, client: redis.asyncio.Redis) -> list[str]:
+        generation = self._generation
         names = await confirm(client, self.prefix, await scan_candidates(client, self.prefix))
-        self._names, self._expires = names, time.monotonic() + self.ttl
+        if generation == self._generation:
+            self._names, self._expires = names, time.monotonic() + self.ttl
         return names
 
     def _refresh_later(self, client: redis.asyncio.Redis) -> None:
@@ -133,7 +137,10 @@ class Discovery:
         return bool(await confirm(client, self.prefix, [name]))
 
     def forget(self) -> None:
+        """Drop the names held: the next read scans, and a scan already under way (a background
+        refresh) does not put back what it found before."""
         self._names = None
+        self._generation += 1
 
 
 def _log_failure(task: asyncio.Task[list[str]]) -> None:
