@@ -313,6 +313,23 @@ def start_daphne(stack: contextlib.ExitStack, env: dict[str, str]) -> int:
     return start_daphne_process(stack, env)[0]
 
 
+def temp_board_env(stack: contextlib.ExitStack, redis_url: str) -> dict[str, str]:
+    """``board_env`` with its SQLite database in a temp dir that ``stack`` removes."""
+    directory = Path(tempfile.mkdtemp(prefix="qb-bench-db-"))
+    stack.callback(shutil.rmtree, directory, True)
+    return board_env(redis_url, directory / "db.sqlite3")
+
+
+def start_board(stack: contextlib.ExitStack, redis_url: str) -> tuple[int, str, dict[str, str]]:
+    """The standalone board under one daphne with a staff user: port, session key, its env."""
+    env = temp_board_env(stack, redis_url)
+    with step("migrating and logging in"):
+        session = prepare_database(env)
+    with step("starting daphne"):
+        port = start_daphne(stack, env)
+    return port, session, env
+
+
 def start_bull_board(
     stack: contextlib.ExitStack, redis_url: str, names: list[str], connections: str = "shared"
 ) -> int:

@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import common
@@ -85,13 +82,7 @@ def main() -> None:
         memory.append((f"after {big}", *used_memory(stats)))
         keys = int(stats.dbsize())
 
-        directory = Path(tempfile.mkdtemp(prefix="qb-bench-db-"))
-        stack.callback(shutil.rmtree, directory, True)
-        env = common.board_env(server.url, directory / "db.sqlite3")
-        with common.step("migrating and logging in"):
-            session = common.prepare_database(env)
-        with common.step("starting daphne"):
-            port = common.start_daphne(stack, env)
+        port, session, env = common.start_board(stack, server.url)
 
         pages = {
             small: [("first", 1), ("middle", -(-args.small // PAGE_SIZE) // 2)],

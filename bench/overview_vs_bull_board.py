@@ -29,10 +29,7 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import common
@@ -215,13 +212,7 @@ def main() -> None:
             common.seed_queues(server.url, names, PER_STATE)
         keys = redis.Redis.from_url(server.url).dbsize()
 
-        directory = Path(tempfile.mkdtemp(prefix="qb-bench-db-"))
-        stack.callback(shutil.rmtree, directory, True)
-        env = common.board_env(server.url, directory / "db.sqlite3")
-        with common.step("migrating and logging in"):
-            session = common.prepare_database(env)
-        with common.step("starting daphne"):
-            daphne_port = common.start_daphne(stack, env)
+        daphne_port, session, env = common.start_board(stack, server.url)
         stats = redis.Redis.from_url(server.url)
         stack.callback(stats.close)
 

@@ -43,11 +43,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import common
@@ -370,9 +368,7 @@ def main() -> None:
 
     with common.Stack() as stack:
         server = common.start_redis(stack)
-        directory = Path(tempfile.mkdtemp(prefix="qb-bench-db-"))
-        stack.callback(shutil.rmtree, directory, True)
-        os.environ.update(common.board_env(server.url, directory / "db.sqlite3"))
+        os.environ.update(common.temp_board_env(stack, server.url))
         os.environ["ALLOWED_HOSTS"] = "testserver"  # Django's test client
 
         import django

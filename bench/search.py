@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -79,13 +76,7 @@ def main() -> None:
         with common.step(f"writing {HEAVY_JOBS} waiting jobs of {HEAVY_BYTES:,} bytes"):
             seed_heavy(server.url, heavy)
 
-        directory = Path(tempfile.mkdtemp(prefix="qb-bench-db-"))
-        stack.callback(shutil.rmtree, directory, True)
-        env = common.board_env(server.url, directory / "db.sqlite3")
-        with common.step("migrating and logging in"):
-            session = common.prepare_database(env)
-        with common.step("starting daphne"):
-            port = common.start_daphne(stack, env)
+        port, session, _env = common.start_board(stack, server.url)
 
         cases = [
             ("plain failed list (no search)", big, "failed", ""),
