@@ -16,8 +16,8 @@ from asgiref.sync import sync_to_async
 
 from .backends import backends
 from .backends.base import QueueBackend
-from .backends.errors import BackendError, QueueNotFound
-from .backends.types import QueueSummary
+from .backends.errors import BackendError, QueueNotFound, WorkersUnavailable
+from .backends.types import QueueSummary, WorkerInfo
 from .conf import setting
 from .permissions import (
     can_view_backend,
@@ -118,3 +118,21 @@ async def visible_backend(user: object, alias: str, queue: str) -> QueueBackend:
     if backend is None:
         raise QueueNotFound(alias, queue)
     return backend
+
+
+@dataclass
+class WorkersView:
+    """What the queue page shows of a queue's workers: the list, or why there is none."""
+
+    workers: list[WorkerInfo]
+    problem: str | None = None
+
+
+async def workers_of(backend: QueueBackend, queue: str) -> WorkersView | None:
+    """The queue's workers for the queue page; None where the backend cannot list them."""
+    if not backend.supports_workers:
+        return None
+    try:
+        return WorkersView(await backend.list_workers(queue))
+    except WorkersUnavailable as exc:
+        return WorkersView([], str(exc))

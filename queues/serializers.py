@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from .backends.base import QueueBackend
-from .backends.types import JobDetail, JobPage, JobRef, JobSummary, Payload, QueueSummary
+from .backends.types import (
+    JobDetail,
+    JobPage,
+    JobRef,
+    JobSummary,
+    Payload,
+    QueueSummary,
+    WorkerInfo,
+)
 from .conf import setting
 
 
@@ -92,6 +100,16 @@ def page_to_dict(page: JobPage) -> dict[str, Any]:
         "total": page.total,
         "jobs": [job_summary_to_dict(job) for job in page.jobs],
         "search": search_to_dict(page),
+    }
+
+
+def worker_to_dict(worker: WorkerInfo) -> dict[str, Any]:
+    return {
+        "name": worker.name,
+        "host": worker.host,
+        "connections": worker.connections,
+        "age_seconds": worker.age_seconds,
+        "idle_seconds": worker.idle_seconds,
     }
 
 

@@ -35,6 +35,7 @@ urlpatterns = [
     re_path(rf"^api/queues/{Q}/jobs/{JOB_ACTIONS}$", api.job_or_selection, name="api-selection"),
     path("api/queues/<str:alias>/<path:queue>/jobs/<qb_job_id:job_id>", api.job, name="api-job"),
     path("api/queues/<str:alias>/<path:queue>/jobs", api.jobs, name="api-jobs"),
+    path("api/queues/<str:alias>/<path:queue>/workers", api.workers, name="api-workers"),
     re_path(rf"^api/queues/{Q}/{QUEUE_ACTIONS}$", actions_api.queue_wide, name="api-queue-action"),
     # Pages
     path(f"queue/{JOB}/download/<str:field>", pages.job_download, name="job-download"),

@@ -62,6 +62,7 @@ ENDPOINTS = (
     Endpoint("api-queues", "get", lambda ids: reverse("queues:api-queues"), "api"),
     Endpoint("api-jobs", "get", _q("queues:api-jobs"), "queue_api"),
     Endpoint("api-job", "get", _job("queues:api-job", JobState.FAILED), "queue_api"),
+    Endpoint("api-workers", "get", _q("queues:api-workers"), "queue_api"),
     Endpoint("api-audit", "get", lambda ids: reverse("queues:api-audit"), "audit_api"),
     Endpoint(
         "api-retry", "post", _job("queues:api-job-action", JobState.FAILED, "retry"), "api_action"
@@ -146,7 +147,7 @@ def expected(visitor: str, queue_kind: str, endpoint: Endpoint) -> set[int] | ra
 
 
 def test_matrix_size() -> None:
-    assert len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS) == 378
+    assert len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS) == 396
 
 
 def make_client(visitor: str, django_user_model: Any) -> Client:

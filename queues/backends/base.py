@@ -10,7 +10,7 @@ from django.core import checks
 
 from ..states import JobState
 from .actions import CAPABILITY_FOR, ActionOutcome, JobAction, QueueAction, QueueActionParams
-from .types import JobDetail, JobPage, JobQuery, QueueSummary
+from .types import JobDetail, JobPage, JobQuery, QueueSummary, WorkerInfo
 
 #: Keys every backend entry may carry next to BACKEND and OPTIONS.
 COMMON_KEYS = frozenset(
@@ -101,6 +101,10 @@ class QueueBackend(ABC):
         PAUSE and RESUME finish in one step.
         """
         raise NotImplementedError
+
+    async def list_workers(self, queue: str) -> list[WorkerInfo]:
+        """The workers connected to ``queue``; only backends with ``supports_workers``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list workers.")
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections held for the running event loop."""

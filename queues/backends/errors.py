@@ -24,6 +24,14 @@ class BackendFull(BackendError):
     code = "backend_full"
 
 
+class WorkersUnavailable(BackendError):
+    """The server refused to list its connections (``CLIENT LIST`` denied by an ACL or renamed
+    away, as some hosted Redis services do): the queue's workers cannot be shown."""
+
+    status = 503
+    code = "workers_unavailable"
+
+
 class QueueNotFound(BackendError):
     status = 404
     code = "queue_not_found"

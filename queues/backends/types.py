@@ -195,6 +195,18 @@ class JobDetail(JobSummary):
 
 
 @dataclass(frozen=True)
+class WorkerInfo:
+    """A worker connected to a queue: its name ("" when unnamed) and host, the connections it
+    holds, how long the oldest has been open and how long the busiest has been idle."""
+
+    name: str
+    host: str
+    connections: int
+    age_seconds: int
+    idle_seconds: int
+
+
+@dataclass(frozen=True)
 class SearchScope:
     """What a search read: the first ``scanned`` of the ``in_state`` jobs of the state."""
 

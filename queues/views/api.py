@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from .. import fragments
 from ..reading import overview_sections, visible_backend
-from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict
+from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict, worker_to_dict
 from . import actions_api
 from .guards import board_api
 from .json import SafeJsonResponse, dumps
@@ -31,6 +31,16 @@ async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     summary = await backend.get_queue(queue)
     page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
     return SafeJsonResponse({"queue": queue_to_dict(backend, summary), **page_to_dict(page)})
+
+
+@require_GET
+@board_api
+async def workers(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
+    backend = await visible_backend(request.user, alias, queue)
+    if not backend.supports_workers:
+        return SafeJsonResponse({"supported": False, "workers": []})
+    found = await backend.list_workers(queue)
+    return SafeJsonResponse({"supported": True, "workers": [worker_to_dict(w) for w in found]})
 
 
 @require_GET

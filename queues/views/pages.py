@@ -13,7 +13,7 @@ from ..backends.base import QueueBackend
 from ..backends.errors import JobNotFound
 from ..backends.types import Payload
 from ..conf import setting
-from ..reading import overview_sections, visible_backend
+from ..reading import overview_sections, visible_backend, workers_of
 from ..states import JobState
 from ..templatetags.queueboard import clip
 from . import notices
@@ -77,6 +77,7 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
     }
     if swap_target(request) == "job-list":
         return await render_page(request, "queues/partials/job_list.html", context)
+    context["workers"] = await workers_of(backend, queue)
     return await render_page(request, "queues/queue.html", context)
 
 

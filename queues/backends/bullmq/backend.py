@@ -11,14 +11,23 @@ from django.core import checks
 from ...conf import setting
 from ...states import JobState
 from ..base import QueueBackend, ordered_counts
-from ..errors import JobNotFound, QueueNotFound
-from ..types import JobDetail, JobPage, JobQuery, JobRef, QueueSummary, SearchScope
+from ..errors import JobNotFound, QueueNotFound, WorkersUnavailable
+from ..types import (
+    JobDetail,
+    JobPage,
+    JobQuery,
+    JobRef,
+    QueueSummary,
+    SearchScope,
+    WorkerInfo,
+)
 from .actions import BullMQActionsMixin
 from .client import ClientPool, describe_url
 from .decode import JobDecoder, infer_state, text
 from .discovery import Discovery
 from .keys import STATE_KEYS, split_job_key
 from .reads import RawJob, read_counts, read_job, read_page
+from .workers import read_workers
 
 #: How long ``check()`` waits for the server before warning.
 CHECK_TIMEOUT = 1.0
@@ -38,6 +47,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
     supports_progress = True
     supports_flows = True
     supports_search = True
+    supports_workers = True
     option_names = frozenset(
         {"url", "prefix", "queues", "discovery_ttl", "socket_timeout", "connect_timeout"}
     )
@@ -110,6 +120,19 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
         if not raw.fields:
             raise JobNotFound(queue, job_id)
         return self._detail(queue, job_id, raw, known)
+
+    async def list_workers(self, queue: str) -> list[WorkerInfo]:
+        """One ``CLIENT LIST`` (the whole server's connections, filtered here)."""
+        client = self.pool.get()
+        with self.pool.translate_errors():
+            await self._require_queue(client.redis, queue)
+            try:
+                return await read_workers(client.redis, self.prefix, queue)
+            except redis.ResponseError as exc:
+                raise WorkersUnavailable(
+                    f"Redis at {self.pool.where} refused CLIENT LIST ({exc}), so the workers "
+                    "cannot be listed; allow that command to the board's Redis user to see them."
+                ) from exc
 
     async def close(self) -> None:
         await self.pool.close()

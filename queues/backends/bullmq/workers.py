@@ -1,0 +1,72 @@
+"""The workers connected to a BullMQ queue, from one ``CLIENT LIST``.
+
+A worker names its Redis connections after its queue, and the two clients do it differently
+(``shared/reference/bullmq-data-model.md``): Node writes ``<prefix>:<base64(queue)>`` and
+Python ``<prefix>:<queue>``, each followed by ``:w:<name>`` when the worker has a name. An
+unnamed worker's connections carry the bare form. A worker holds several connections (Python
+two: one blocking, one for commands), so connections are grouped by worker name and host.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis.asyncio
+
+from ..types import WorkerInfo
+
+WORKER_SUFFIX = ":w:"
+
+
+def client_name_roots(prefix: str, queue: str) -> tuple[str, str]:
+    """The bare client names of ``queue``'s workers: Node's (base64) and Python's."""
+    encoded = base64.b64encode(queue.encode("utf-8")).decode("ascii")
+    return f"{prefix}:{encoded}", f"{prefix}:{queue}"
+
+
+def worker_name(client_name: str, roots: Iterable[str]) -> str | None:
+    """The worker's own name ("" when unnamed) if ``client_name`` is one of the queue's
+    workers, else None."""
+    for root in roots:
+        if client_name == root:
+            return ""
+        if client_name.startswith(root + WORKER_SUFFIX):
+            return client_name[len(root) + len(WORKER_SUFFIX) :]
+    return None
+
+
+def group_workers(
+    clients: Iterable[Mapping[str, Any]], prefix: str, queue: str
+) -> list[WorkerInfo]:
+    """The queue's workers among ``CLIENT LIST`` entries, one per (name, host), by name."""
+    roots = client_name_roots(prefix, queue)
+    found: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for client in clients:
+        name = worker_name(str(client.get("name") or ""), roots)
+        if name is None:
+            continue
+        host = str(client.get("addr") or "").rpartition(":")[0]
+        found.setdefault((name, host), []).append(client)
+    return [
+        WorkerInfo(
+            name=name,
+            host=host,
+            connections=len(entries),
+            age_seconds=max(_int(entry.get("age")) for entry in entries),
+            idle_seconds=min(_int(entry.get("idle")) for entry in entries),
+        )
+        for (name, host), entries in sorted(found.items())
+    ]
+
+
+async def read_workers(client: redis.asyncio.Redis, prefix: str, queue: str) -> list[WorkerInfo]:
+    return group_workers(await client.client_list(), prefix, queue)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
