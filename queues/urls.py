@@ -6,13 +6,13 @@ Queue names may contain ``/``, so job routes come before queue routes. Job ids m
 
 from django.urls import path, re_path
 
-from . import converters  # noqa: F401  (registers the qb_job_id and qb_job_action converters)
+from .converters import JobActionConverter  # and registers qb_job_id and qb_job_action
 from .views import actions_api, actions_pages, api, audit, pages
 
 app_name = "queues"
 
 Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
-JOB_ACTIONS = r"(?P<action>retry|promote|remove)"
+JOB_ACTIONS = rf"(?P<action>{JobActionConverter.regex})"
 JOB = "<str:alias>/<path:queue>/job/<qb_job_id:job_id>"
 QUEUE_ACTIONS = r"(?P<action>retry-all|promote-all|clean|empty|pause|resume)"
 
