@@ -137,6 +137,13 @@ def score(state: str, job_id: int, fields: dict[str, str]) -> float:
     return float(fields.get("finishedOn") or fields["timestamp"])
 
 
+def write_meta(pipe: Any, queue: str) -> None:
+    """Queue ``queue``'s ``meta`` hash as a Node bullmq 6.7 ``Queue`` writes it."""
+    pipe.hset(
+        f"{PREFIX}:{queue}:meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"}
+    )
+
+
 def seed_queue(pipe: Any, queue: str, per_state: int, states: Iterable[str] | None = None) -> None:
     """Queue ``queue`` with ``per_state`` jobs in each state, laid out as BullMQ 6.7 does.
 
@@ -146,7 +153,7 @@ def seed_queue(pipe: Any, queue: str, per_state: int, states: Iterable[str] | No
     """
     base = f"{PREFIX}:{queue}:"
     wanted = set(states) if states is not None else {name for name, _ in SEED_STATES}
-    pipe.hset(base + "meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"})
+    write_meta(pipe, queue)
     job_id = 0
     for state, is_list in SEED_STATES:
         if state not in wanted:
@@ -191,7 +198,7 @@ def seed_many_failed(url: str, queue: str, count: int, batch: int = 10_000) -> N
     client = redis.Redis.from_url(url)
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.hset(base + "meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"})
+        write_meta(pipe, queue)
         pipe.set(base + "id", count)
         pipe.xadd(base + "events", {"event": "failed", "jobId": "1", "failedReason": "x"})
         pipe.execute()

@@ -40,7 +40,7 @@ def seed_heavy(url: str, queue: str) -> None:
     client = redis.Redis.from_url(url)
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.hset(base + "meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"})
+        common.write_meta(pipe, queue)
         pipe.set(base + "id", HEAVY_JOBS)
         for job_id in range(1, HEAVY_JOBS + 1):
             data = json.dumps({"blob": "x" * HEAVY_BYTES, "n": job_id})
