@@ -73,6 +73,19 @@ def test_htmx_tab_request_gets_only_the_job_list(
     assert "<html" not in body
 
 
+def test_htmx_swaps_need_no_host_middleware(
+    staff_client: Any, env: ContractEnv, settings: Any
+) -> None:
+    """A host site without django-htmx's middleware still gets fragments, not whole pages."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "django_htmx" not in m]
+    response = staff_client.get(
+        queue_url(env, state="completed"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="section#job-list"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="job-list"')
+    assert "qb-header" not in body
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
