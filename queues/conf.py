@@ -40,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
     # Jobs of a state one search reads at most (in the state's order), and the longest text.
     "SEARCH_SCAN_LIMIT": 10_000,
     "SEARCH_MAX_CHARS": 200,
+    # Searches running at once: per user, and in all within one process (more answer 429).
+    "SEARCH_CONCURRENCY_PER_USER": 1,
+    "SEARCH_CONCURRENCY": 4,
+    # Searches one user may start in any SEARCH_RATE_PERIOD seconds (more answer 429).
+    "SEARCH_RATE_LIMIT": 30,
+    "SEARCH_RATE_PERIOD": 60,
+    # The Django cache alias holding rate-limit counters (queues/limits.py). Use a cache shared
+    # by the site's processes (Redis, Memcached, database) for limits that hold across them.
+    "LIMITS_CACHE": "default",
 }
 
 
