@@ -12,16 +12,11 @@ http_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402 - configured by get_asgi_application()
 
 from queues.routing import websocket_urls  # noqa: E402
 
-if settings.DEBUG:
-    # daphne serves no static files itself; Django's handler does, in debug mode only.
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    http_application = ASGIStaticFilesHandler(http_application)
-
+# Static files are served by WhiteNoise's middleware (board/static_files.py), in production and
+# in debug mode alike: daphne serves none itself.
 application = ProtocolTypeRouter(
     {
         "http": http_application,

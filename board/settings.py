@@ -12,6 +12,18 @@ DEBUG              "1" to turn on Django's debug mode
 CHANNEL_REDIS_URL  Redis for channels_redis (several board processes); in-memory layer when unset
 QUEUEBOARD_READ_ONLY  "1" to refuse every action on every backend
 QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0: off)
+TIME_ZONE          the time zone of dates shown (default "UTC")
+STATIC_ROOT        where collectstatic puts the static files (default "staticfiles")
+LOG_LEVEL          the root logger's level (default "INFO")
+SESSION_COOKIE_AGE seconds a login lasts (default 43200, 12 hours)
+
+HTTPS (see the README's HTTPS section; `check --deploy` passes with these set):
+HTTPS              "1" when users reach the board over HTTPS: secure session and CSRF cookies,
+                   HTTP redirected to HTTPS (except /healthz) and HSTS
+SECURE_PROXY_SSL_HEADER  the header a TLS-terminating proxy sets, e.g. "X-Forwarded-Proto"
+                   (its value must be "https"); set only when such a proxy is always in front
+SECURE_HSTS_SECONDS  HSTS max-age when HTTPS is on (default 31536000, one year; 0: no HSTS)
+SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  "1" to add those HSTS directives
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ from typing import Any
 
 import django
 
-from .env import database_from_url, env_bool, env_list
+from .env import database_from_url, env_bool, env_list, proxy_ssl_header
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_htmx",
     *([] if HAS_BUILTIN_TASKS else ["django_tasks"]),
     "django_tasks_db",
     "queues",
@@ -55,19 +66,22 @@ INSTALLED_APPS = [
 
 # Django's standard middleware, run on the event loop where a hook does no I/O
 # (board/middleware.py): each is a subclass of Django's own with the same behaviour, minus a
-# thread hop per hook. Django's deploy checks W001-W003 look for the exact dotted paths; board's
-# own checks (board/checks.py) take their place and accept the subclasses.
+# thread hop per hook; static files are WhiteNoise's, also on the loop (board/static_files.py).
 MIDDLEWARE = [
     "board.middleware.LoopSecurityMiddleware",
+    "board.static_files.LoopWhiteNoiseMiddleware",
     "board.middleware.LoopSessionMiddleware",
     "board.middleware.LoopCommonMiddleware",
     "board.middleware.LoopCsrfViewMiddleware",
     "board.middleware.LoopAuthenticationMiddleware",
     "board.middleware.LoopMessageMiddleware",
     "board.middleware.LoopXFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Django's W001-W003 look for the exact dotted paths of its security, clickjacking and CSRF
+# middleware and so miss the subclasses above. board/checks.py gives the same three warnings for
+# what is really installed, and runs Django's other deploy checks that those paths gate (HSTS,
+# HTTPS redirect, secure CSRF cookie, X-Frame-Options, ...) with the subclasses seen as Django's.
 SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 
 ROOT_URLCONF = "board.urls"
@@ -148,11 +162,26 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (cached for a year by WhiteNoise) and gzip copies, made by collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
+
+HTTPS = env_bool("HTTPS")
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks probe plain HTTP inside the host
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 LOGGING = {
     "version": 1,

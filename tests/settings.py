@@ -28,6 +28,8 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 QUEUEBOARD_BACKENDS = {k: v for k, v in QUEUEBOARD_BACKENDS.items() if k == "tasks"}
 QUEUEBOARD = {}  # the app's defaults (no counts cache), not the standalone board's
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# collectstatic's folder, empty (WhiteNoise warns at start-up when it is missing).
+STATIC_ROOT = __import__("tempfile").mkdtemp(prefix="queueboard-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
