@@ -13,6 +13,9 @@ DEFAULTS: dict[str, Any] = {
     # what. ``backend_alias`` and ``queue_name`` are None when asking about the board as a whole.
     "ACCESS": "queues.permissions.staff_only",
     "TITLE": "Queueboard",
+    # Where the header's Log out button posts: a URL name or path of the host's logout view.
+    # None: the site's "logout" URL name if it has one, else the admin's, else no button.
+    "LOGOUT_URL": None,
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 200,
     # Characters of data and failure reason shown in job lists.

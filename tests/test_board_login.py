@@ -105,9 +105,40 @@ def test_logout_button_in_the_header_of_board_pages(staff_client: Any) -> None:
 
 
 def test_apps_base_template_has_no_site_links() -> None:
-    """Host sites keep the app's header: the logout button comes from the site's templates."""
+    """Host sites keep the app's header: nothing of the standalone site's own files."""
     text = (ROOT / "queues" / "templates" / "queues" / "base.html").read_text()
-    assert "logout" not in text and "board/" not in text
+    assert "board/" not in text and "{% url 'logout' %}" not in text
+
+
+def test_mounted_board_logs_out_through_the_admin(staff_client: Any, settings: Any) -> None:
+    """A host site without a "logout" URL name gets the admin's logout in the header."""
+    settings.ROOT_URLCONF = "tests.urls_admin_only"
+    settings.LOGIN_URL = "/accounts/login/"  # Django's default, as in a new startproject site
+    body = staff_client.get("/ops/queues/").content.decode()
+    form = re.search(
+        r'<form class="qb-inline" method="post" action="/admin/logout/">(.*?)</form>', body
+    )
+    assert form, body
+    assert '<input type="hidden" name="next" value="/ops/queues/">' in form.group(1)
+    response = staff_client.post("/admin/logout/", {"next": "/ops/queues/"})
+    assert response.status_code == 302 and response["Location"] == "/ops/queues/"
+    assert staff_client.get("/ops/queues/")["Location"].startswith("/accounts/login/")
+
+
+def test_no_logout_button_without_a_logout_view(staff_client: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.urls_board_only"
+    settings.LOGIN_URL = "/accounts/login/"
+    body = staff_client.get("/ops/queues/").content.decode()
+    assert "Log out" not in body
+
+
+def test_board_refusal_offers_no_way_back_into_the_refusal(client: Any, plain_user: Any) -> None:
+    client.force_login(plain_user)  # not staff: the board answers 403
+    page = client.get(reverse("queues:overview"))
+    assert page.status_code == 403
+    body = page.content.decode()
+    assert "Back to all queues" not in body
+    assert "Log out" in body
 
 
 def test_logout_by_post_returns_to_login_with_a_notice(staff_client: Any) -> None:
