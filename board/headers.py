@@ -1,4 +1,5 @@
-"""The board's security headers on the standalone site's own pages (login, logout).
+"""The board's security headers on the standalone site's own pages (login, logout, health check,
+Django's error pages).
 
 The app's views add them with ``queues.views.headers.secure``; the site's pages are Django's auth
 views, wrapped here so that they send the same strict policy (``QUEUEBOARD`` setting

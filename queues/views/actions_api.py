@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_POST
 
 from ..actions import bulk
 from ..actions.jobs import act_on_job, act_on_jobs
@@ -13,6 +12,7 @@ from ..serializers import outcome_to_dict, run_to_dict
 from .action_input import job_action, job_ids, payload, queue_action
 from .guards import board_api
 from .json import SafeJsonResponse
+from .methods import require_GET, require_POST
 
 
 @require_POST

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..actions import bulk
 from ..actions.jobs import act_on_job, act_on_jobs, check_allowed, summary
@@ -15,6 +14,7 @@ from . import notices
 from .action_input import job_action, job_ids, payload, queue_action
 from .guards import board_page, render_page
 from .htmx import swap_target
+from .methods import require_GET, require_http_methods, require_POST
 from .pages import action_context
 
 _DONE = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}

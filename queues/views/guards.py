@@ -13,17 +13,19 @@ from functools import wraps
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch
 from django.utils.html import escape
 
 from ..backends.errors import BackendError
 from ..conf import setting
 from ..permissions import can_view_board
 from . import notices
-from .headers import secure
+from .headers import no_store, secure
 from .json import SafeJsonResponse
 from .params import BadRequest
 
@@ -62,11 +64,14 @@ async def render_page(
     return await sync_to_async(_render)(request, template, context, status)
 
 
-async def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+async def error_page(
+    request: HttpRequest, status: int, message: str, *, board_refused: bool = False
+) -> HttpResponse:
+    """The board's error page; ``board_refused``: the user may not see the board at all (no
+    link back to the overview, which would answer the same)."""
     title = _TITLES.get(status, "Error")
-    return await render_page(
-        request, "queues/error.html", {"status": status, "title": title, "message": message}, status
-    )
+    context = {"status": status, "title": title, "message": message, "board_refused": board_refused}
+    return await render_page(request, "queues/error.html", context, status)
 
 
 def _database_message(exc: DatabaseError) -> str:
@@ -100,22 +105,34 @@ def _identify(request: HttpRequest) -> tuple[bool, bool]:
     return True, can_view_board(user)
 
 
+def _to_login(request: HttpRequest) -> HttpResponse:
+    """To the site's login page; a clear 401 where ``LOGIN_URL`` names no URL (check E010)."""
+    try:
+        return redirect_to_login(request.get_full_path())
+    except NoReverseMatch:
+        logger.warning("Queueboard: LOGIN_URL %r names no URL of this site.", settings.LOGIN_URL)
+        message = "Log in to see the board. This site has no login page yet (LOGIN_URL)."
+        return bare_error_page(401, message)
+
+
 def board_page(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return secure(await _page(request, *args, **kwargs))
+            response = await _page(request, *args, **kwargs)
         except DatabaseError as exc:  # the board's own database: sessions, users, audit log
             logger.warning("Queueboard page %s: database error: %s", request.path, exc)
             message = _database_message(exc)
-            return secure(bare_error_page(503, message, title="Board database unavailable"))
+            response = bare_error_page(503, message, title="Board database unavailable")
+        return no_store(secure(response))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         authenticated, allowed = await sync_to_async(_identify)(request)
         if not authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_login(request)
         if not allowed:
-            return await error_page(request, 403, "Your account may not view this board.")
+            message = "Your account may not view this board."
+            return await error_page(request, 403, message, board_refused=True)
         try:
             return await view(request, *args, **kwargs)
         except (BadRequest, BackendError) as exc:
@@ -131,10 +148,11 @@ def board_api(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return secure(await _api(request, *args, **kwargs))
+            response = await _api(request, *args, **kwargs)
         except DatabaseError as exc:
             logger.warning("Queueboard API %s: database error: %s", request.path, exc)
-            return secure(error_json(503, "database_unavailable", _database_message(exc)))
+            response = error_json(503, "database_unavailable", _database_message(exc))
+        return no_store(secure(response))
 
     async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         authenticated, allowed = await sync_to_async(_identify)(request)
