@@ -200,3 +200,66 @@ def test_permission_matrix(
                 unauthorised_successes.append(endpoint.name)
     assert unauthorised_successes == []
     assert mismatches == []
+
+
+# -- the audit log under hidden queues and ACCESS rules (F10.8) ----------------------------------
+# One audit entry about a queue; whether each visitor sees it (its job id; in the admin, its
+# link) on the audit page, in the audit API and in Django's admin, when that queue is visible,
+# hidden, forbidden by the ACCESS rule, gone (no longer exists: still shown) or of a backend no
+# longer configured.
+
+AUDIT_QUEUE_KINDS = ("visible", "hidden", "forbidden", "gone", "retired")
+AUDIT_VIEWS = {
+    "audit": lambda: reverse("queues:audit"),
+    "api-audit": lambda: reverse("queues:api-audit"),
+    "admin-audit": lambda: reverse("admin:queues_auditentry_changelist"),
+}
+AUDIT_READERS = ("viewer", "operator", "superuser")
+
+
+def not_contract(user: Any, backend: str | None, queue: str | None) -> bool:
+    """An ACCESS rule: staff see everything but the queue "contract"."""
+    return bool(user.is_staff) and queue != "contract"
+
+
+def audit_expected(visitor: str, queue_kind: str, view: str) -> tuple[set[int], bool]:
+    """(the statuses allowed, whether the entry is seen)."""
+    if visitor not in AUDIT_READERS:
+        if view == "admin-audit":
+            return ({302} if visitor in ("anonymous", "non_staff") else {403}), False
+        return ({401} if visitor == "anonymous" and view == "api-audit" else
+                {302} if visitor == "anonymous" else {403}), False  # fmt: skip
+    return {200}, queue_kind in ("visible", "gone")
+
+
+def test_audit_matrix_size() -> None:
+    assert len(VISITORS) * len(AUDIT_QUEUE_KINDS) * len(AUDIT_VIEWS) == 90
+
+
+@pytest.mark.parametrize("queue_kind", AUDIT_QUEUE_KINDS)
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_audit_log_matrix(
+    visitor: str, queue_kind: str, settings: Any, django_user_model: Any
+) -> None:
+    from queues.models import AuditEntry
+
+    backend = "retired" if queue_kind == "retired" else "tasks"
+    queue = "no-longer-there" if queue_kind == "gone" else "contract"
+    entry_pk = AuditEntry.objects.create(
+        action="retry", backend=backend, queue=queue, job_ids=["job-in-question"], outcome="ok"
+    ).pk
+    if queue_kind == "hidden":
+        entry = dict(settings.QUEUEBOARD_BACKENDS["tasks"], HIDDEN_QUEUES=["contract"])
+        settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "tasks": entry}
+    if queue_kind == "forbidden":
+        settings.QUEUEBOARD = {"ACCESS": "tests.test_permission_matrix.not_contract"}
+    client = make_client(visitor, django_user_model)
+    mismatches = []
+    for view, url in AUDIT_VIEWS.items():
+        response = client.get(url())
+        statuses, seen = audit_expected(visitor, queue_kind, view)
+        marker = f"/{entry_pk}/change/" if view == "admin-audit" else "job-in-question"
+        shown = marker in response.content.decode()
+        if response.status_code not in statuses or shown != seen:
+            mismatches.append((view, response.status_code, shown))
+    assert mismatches == []

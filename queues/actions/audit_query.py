@@ -1,17 +1,22 @@
-"""Read the audit log with filters, a page at a time."""
+"""Read the audit log with filters, a page at a time, as far as the reader may see it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from ..errors import BadRequest
 from ..models import AuditEntry
+from .audit_visibility import visible_to
 
 FILTERS = ("action", "backend", "queue", "user", "outcome")
 PAGE_SIZE = 50
+#: The highest page asked for (as for job lists): its offset still fits any database's integer.
+MAX_PAGE = 10**9
 
 
 @dataclass
@@ -26,20 +31,38 @@ class AuditPage:
         return max((self.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-async def audit_page(params: QueryDict) -> AuditPage:
+def _filters(params: QueryDict) -> dict[str, str]:
     filters = {name: params.get(name, "").strip() for name in FILTERS if params.get(name)}
-    lookups: dict[str, Any] = {}
     for name, value in filters.items():
-        lookups["username" if name == "user" else name] = value
+        if "\x00" in value:  # PostgreSQL refuses NUL in text
+            raise BadRequest(f"{name} cannot hold a NUL character.")
     if "outcome" in filters and filters["outcome"] not in AuditEntry.Outcome.values:
         raise BadRequest(f"Unknown outcome {filters['outcome']!r}.")
+    return filters
+
+
+def _page(params: QueryDict) -> int:
     try:
         page = int(params.get("page") or 1)
-    except ValueError:
+    except ValueError:  # also a number of more than 4300 digits
         raise BadRequest("page must be a whole number.") from None
     if page < 1:
         raise BadRequest("page must be 1 or more.")
-    rows = AuditEntry.objects.filter(**lookups)
+    if page > MAX_PAGE:
+        raise BadRequest(f"page must be at most {MAX_PAGE}.")
+    return page
+
+
+def _visible_rows(user: Any, filters: dict[str, str]) -> QuerySet[AuditEntry]:
+    lookups = {"username" if name == "user" else name: value for name, value in filters.items()}
+    return AuditEntry.objects.filter(visible_to(user, AuditEntry), **lookups)
+
+
+async def audit_page(params: QueryDict, user: Any) -> AuditPage:
+    """The entries of one page that ``user`` may see (queues hidden from them are left out)."""
+    filters = _filters(params)
+    page = _page(params)
+    rows = await sync_to_async(_visible_rows)(user, filters)
     total = await rows.acount()
     start = (page - 1) * PAGE_SIZE
     entries = [e async for e in rows[start : start + PAGE_SIZE]]

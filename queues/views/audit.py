@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
 from ..actions.audit_query import FILTERS, audit_page
 from ..actions.errors import ActionRefused
@@ -12,6 +11,7 @@ from ..models import AuditEntry
 from ..serializers import audit_to_dict
 from .guards import board_api, board_page, render_page
 from .json import SafeJsonResponse
+from .methods import require_GET
 
 PERMISSION = "queues.view_auditentry"
 
@@ -25,7 +25,7 @@ async def _require_permission(request: HttpRequest) -> None:
 @board_page
 async def audit_log(request: HttpRequest) -> HttpResponse:
     await _require_permission(request)
-    page = await audit_page(request.GET)
+    page = await audit_page(request.GET, request.user)
     context = {"audit": page, "filters": FILTERS, "outcomes": AuditEntry.Outcome.choices}
     return await render_page(request, "queues/audit.html", context)
 
@@ -34,7 +34,7 @@ async def audit_log(request: HttpRequest) -> HttpResponse:
 @board_api
 async def audit_api(request: HttpRequest) -> HttpResponse:
     await _require_permission(request)
-    page = await audit_page(request.GET)
+    page = await audit_page(request.GET, request.user)
     return SafeJsonResponse(
         {
             "entries": [audit_to_dict(e) for e in page.entries],
