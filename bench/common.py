@@ -461,7 +461,14 @@ def command_line() -> str:
     script = Path(sys.argv[0]).resolve()
     with contextlib.suppress(ValueError):
         script = script.relative_to(ROOT)
-    return shlex.join([str(Path(PYTHON)), str(script), *sys.argv[1:]])
+    # The interpreter as a user would type it: relative inside the repository (a venv there),
+    # else plain "python" (an interpreter with the project installed), never one machine's path.
+    interpreter = Path(PYTHON)
+    try:
+        shown = str(interpreter.absolute().relative_to(ROOT))
+    except ValueError:
+        shown = "python"
+    return shlex.join([shown, str(script), *sys.argv[1:]])
 
 
 def write_result(name: str, title: str, sections: list[str], redis_url: str | None) -> Path:

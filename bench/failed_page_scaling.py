@@ -11,7 +11,7 @@ Target: the 1M queue's failed page within 1.5x the time of the 1,000 queue's, fi
 middle page (page 25,000 of 50,000 at 20 per page). Also recorded: Redis memory, and what the
 queue list's discovery (a SCAN of the whole keyspace, once per ``discovery_ttl``) costs there.
 
-    /work/venv311/bin/python bench/failed_page_scaling.py [--big 1000000] [--requests 100]
+    python bench/failed_page_scaling.py [--big 1000000] [--requests 100]
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ command or pipeline sent, and per SCAN page); pipelines by wrapping ``Pipeline.e
 Commands are counted independently by the server: ``INFO commandstats`` before and after.
 Target: at most 2 round trips when warm, whatever the number of queues.
 
-    /work/venv311/bin/python bench/overview_round_trips.py [--sizes 10,100,1000]
+    python bench/overview_round_trips.py [--sizes 10,100,1000]
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from other work on the machine falls on every target alike. (e) ``/healthz`` is 
 daphne + Django for a request that does nothing. Target: ours at most one fifth of Bull Board's
 time (c).
 
-    /work/venv311/bin/python bench/overview_vs_bull_board.py [--queues 100] [--requests 200]
+    python bench/overview_vs_bull_board.py [--queues 100] [--requests 200]
 """
 
 from __future__ import annotations

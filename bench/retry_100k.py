@@ -30,7 +30,7 @@ after the run (the script's own observer connection excluded). The same for our 
 Targets: ours (bulk run) at most 1.3x BullMQ's ``retryJobs`` time; no single Redis call over
 50 ms.
 
-    /work/venv311/bin/python bench/retry_100k.py [--jobs 100000] [--repeats 3] [--no-node]
+    python bench/retry_100k.py [--jobs 100000] [--repeats 3] [--no-node]
 """
 
 from __future__ import annotations

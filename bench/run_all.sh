@@ -4,7 +4,11 @@
 # bench/results/<name>.md. Run from anywhere; PYTHON overrides the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-/work/venv311/bin/python}"
+# The suite's environment (made by `bash scripts/test.sh`) when there is one, else python3.
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=python3
+  [ -x .venv-dj52/bin/python ] && PYTHON=.venv-dj52/bin/python
+fi
 (cd bench/node && npm ci --no-audit --no-fund)
 "$PYTHON" bench/overview_round_trips.py
 "$PYTHON" bench/overview_vs_bull_board.py

@@ -17,7 +17,7 @@ daphne process, to a staff user's session, over keep-alive HTTP on loopback. Ser
 search is the ``EVALSHA`` time from ``INFO commandstats`` (the commands run inside the script
 are part of it).
 
-    /work/venv311/bin/python bench/search.py [--big 1000000] [--requests 30]
+    python bench/search.py [--big 1000000] [--requests 30]
 """
 
 from __future__ import annotations

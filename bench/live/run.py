@@ -20,7 +20,7 @@ only) runs under one daphne process.
    shown apart), beside Bull Board 9.x with the same number of tabs polling ``/api/queues``
    every 5 s (its commands per poll measured).
 
-    /work/venv311/bin/python bench/live/run.py [--events 100] [--window 20]
+    python bench/live/run.py [--events 100] [--window 20]
 """
 
 from __future__ import annotations
