@@ -24,7 +24,7 @@ PYTHON=.venv/bin/python
 
 # Settings of the board and of every demo process.
 export DJANGO_SETTINGS_MODULE=board.settings
-export DEBUG=1 # also makes board/asgi.py serve the static files
+export DEBUG=1 # WhiteNoise then serves the static files from the apps, without collectstatic
 export DATABASE_URL="${DATABASE_URL:-sqlite:///db.sqlite3}"
 export TASKS_QUEUES=default,emails,images,reports
 export PYTHONUNBUFFERED=1
