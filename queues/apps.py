@@ -9,3 +9,7 @@ class QueuesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, host_checks  # noqa: F401 - registers the system checks
+        from .backends import backends
+
+        # A backend whose URL cannot be read stops the start-up here (daphne runs no checks).
+        backends.create_all_at_startup()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core import checks
 
+from queues.backends import InvalidBackend
 from queues.backends.bullmq import BullMQBackend
 from queues.backends.errors import BackendUnavailable
 from queues.backends.types import JobQuery
@@ -158,7 +159,8 @@ def test_check_errors(redis_url: str) -> None:
     assert ids(backend(url=redis_url, discovery_ttl="soon").check()) == ["queueboard.E005"]
     assert ids(backend(url=redis_url, socket_timeout=0).check()) == ["queueboard.E005"]
     assert backend(url=redis_url, discovery_ttl=0, queues=["a"]).check() == []
-    assert ids(backend(url="not a url").check()) == ["queueboard.E005"]
+    with pytest.raises(InvalidBackend, match="could not be parsed"):  # never created (F10.3)
+        backend(url="not a url")
 
 
 def test_system_check_through_settings(bullmq_settings: Any, settings: Any) -> None:

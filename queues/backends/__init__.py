@@ -12,11 +12,16 @@ from django.utils.module_loading import import_string
 
 from .base import QueueBackend
 
-__all__ = ["InvalidBackend", "QueueBackend", "backends"]
+__all__ = ["InvalidBackend", "InvalidBackendURL", "QueueBackend", "backends"]
 
 
 class InvalidBackend(ImproperlyConfigured):
     pass
+
+
+class InvalidBackendURL(InvalidBackend):
+    """A backend's server URL cannot be read as written. The message names the setting and
+    never quotes the URL (it may hold a password); the board refuses to start."""
 
 
 if TYPE_CHECKING:
@@ -57,6 +62,25 @@ class BackendHandler(_Handler):
                 f"QUEUEBOARD_BACKENDS[{alias!r}]: {params['BACKEND']!r} is not a QueueBackend."
             )
         return backend_class(alias, params)
+
+    def create_all_at_startup(self) -> None:
+        """Create every configured backend now (``QueuesConfig.ready``), so that one whose URL
+        cannot be read stops the start-up, under daphne too (which runs no system checks).
+
+        Every other mistake is left to the system checks, which list them all, and to the
+        first use of the backend.
+        """
+        try:
+            aliases = list(self)
+        except Exception:  # no or malformed QUEUEBOARD_BACKENDS: the checks say so
+            return
+        for alias in aliases:
+            try:
+                self[alias]
+            except InvalidBackendURL:
+                raise
+            except Exception:  # noqa: S112 - reported by the checks and at first use
+                continue
 
     def reset(self) -> None:
         # BaseConnectionHandler caches the configured dict in both places.

@@ -10,6 +10,7 @@ from django.core import checks
 
 from ...conf import setting
 from ...states import JobState
+from .. import InvalidBackendURL
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound, WorkersUnavailable
 from ..types import (
@@ -22,11 +23,12 @@ from ..types import (
     WorkerInfo,
 )
 from .actions import BullMQActionsMixin
-from .client import ClientPool, describe_url
+from .client import ClientPool
 from .decode import JobDecoder, infer_state, text
 from .discovery import Discovery
 from .keys import STATE_KEYS, split_job_key
 from .reads import RawJob, read_counts, read_job, read_page
+from .url import REFUSAL, UnreadableURL, check_url, describe_url
 from .workers import read_workers
 
 #: How long ``check()`` waits for the server before warning.
@@ -55,6 +57,11 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
     def __init__(self, alias: str, params: Mapping[str, Any]) -> None:
         super().__init__(alias, params)
         self.url: str = str(self.options.get("url") or "")
+        if self.url:
+            try:
+                check_url(self.url)
+            except UnreadableURL:
+                raise InvalidBackendURL(f"QUEUEBOARD_BACKENDS[{alias!r}]: {REFUSAL}") from None
         self.prefix: str = str(self.options.get("prefix") or "bull")
         fixed = self.options.get("queues")
         self.discovery = Discovery(
@@ -219,8 +226,8 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
                 socket_connect_timeout=CHECK_TIMEOUT,
                 retry=None,
             )
-        except ValueError as exc:
-            messages.append(self._error(f"The 'url' option is not a Redis URL ({exc}).", "E005"))
+        except ValueError:  # never its text: it quotes the URL (``url.py``)
+            messages.append(self._error(REFUSAL, "E005"))
             return messages
         warning = _unreachable(client, describe_url(self.url))
         if warning:

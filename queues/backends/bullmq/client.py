@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio
@@ -22,6 +21,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from ..errors import BackendError, BackendFull, BackendUnavailable
+from .url import describe_url
 
 
 def _lua(name: str) -> str:
@@ -92,20 +92,12 @@ class ClientPool:
                     "Free memory or raise maxmemory, then try again."
                 ) from exc
             raise BackendError(f"Redis at {self.where} refused a command ({_short(exc)}).") from exc
-        except ValueError as exc:  # a malformed URL
-            raise BackendUnavailable(f"The Redis URL is not valid ({_short(exc)}).") from exc
-
-
-def describe_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "localhost"
-        port = parts.port or 6379
-    except ValueError:
-        return "(invalid URL)"
-    if parts.scheme == "unix":
-        return parts.path
-    return f"{host}:{port}{parts.path or ''}"
+        except ValueError as exc:
+            # Never its text: redis-py's ValueErrors quote the URL they could not read (which
+            # the backend refuses to be created with, see ``url.py``).
+            raise BackendUnavailable(
+                f"Redis at {self.where} could not be used ({type(exc).__name__})."
+            ) from None
 
 
 def _short(exc: BaseException) -> str:
