@@ -31,6 +31,7 @@ class BulkRun(models.Model):
     """A queue-wide action done in batches off the request, with progress and cancellation."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"  # waiting for a free worker (BULK_WORKERS)
         RUNNING = "running", "Running"
         CANCELLING = "cancelling", "Cancelling"
         CANCELLED = "cancelled", "Cancelled"
@@ -67,13 +68,19 @@ class BulkRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in {self.Status.RUNNING, self.Status.CANCELLING}
+        return self.status in ACTIVE_STATUSES
 
     @property
     def percent(self) -> float | None:
         if not self.expected:
             return None
         return min(100.0, 100.0 * (self.done + self.skipped + self.failed) / self.expected)
+
+
+#: A run in one of these is still to be done (or being cancelled).
+ACTIVE_STATUSES = frozenset(
+    {BulkRun.Status.QUEUED, BulkRun.Status.RUNNING, BulkRun.Status.CANCELLING}
+)
 
 
 class AuditEntry(models.Model):
