@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core import checks
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, resolve
+from django.utils.module_loading import import_string
 
 LOGIN_HINT = (
-    'Set LOGIN_URL to the site\'s login page, e.g. LOGIN_URL = "admin:login" to use the admin\'s.'
+    "Set LOGIN_URL to the site's login page, e.g. LOGIN_URL = \"admin:login\" to use the admin's."
 )
 
 
@@ -35,3 +36,35 @@ def check_login_url(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
         )
         return [checks.Warning(message, hint=LOGIN_HINT, id="queueboard.W010")]
     return []
+
+
+#: Middleware the board cannot work without (a subclass will do), and why.
+REQUIRED_MIDDLEWARE = {
+    "django.contrib.sessions.middleware.SessionMiddleware": "logins need sessions",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "the board must know who is "
+    "logged in",
+    "django.middleware.csrf.CsrfViewMiddleware": "the board's actions (retry, remove, clean, ...) "
+    "are protected by Django's CSRF check",
+}
+
+
+def _installed_middleware() -> list[type]:
+    classes = []
+    for entry in settings.MIDDLEWARE:
+        try:
+            classes.append(import_string(entry))
+        except ImportError:
+            continue
+    return classes
+
+
+@checks.register()
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    installed = _installed_middleware()
+    messages: list[checks.CheckMessage] = []
+    for path, why in REQUIRED_MIDDLEWARE.items():
+        wanted = import_string(path)
+        if not any(isinstance(cls, type) and issubclass(cls, wanted) for cls in installed):
+            message = f"Queueboard needs {path} in MIDDLEWARE: {why}."
+            messages.append(checks.Error(message, id="queueboard.E011"))
+    return messages

@@ -46,3 +46,22 @@ def test_a_login_url_that_names_nothing_is_a_clear_401_not_a_500(
     page = client.get("/ops/queues/")
     assert page.status_code == 401
     assert "This site has no login page yet (LOGIN_URL)" in page.content.decode()
+
+
+def test_a_site_without_csrf_middleware_is_an_error(settings: Any) -> None:
+    from queues.host_checks import check_middleware
+
+    assert check_middleware() == []  # the board's own subclasses count
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "Csrf" not in m]
+    [message] = check_middleware()
+    assert message.id == "queueboard.E011" and "CsrfViewMiddleware" in message.msg
+
+
+def test_pages_need_no_auth_context_processor(staff_client: Any, settings: Any) -> None:
+    """The header (user name, Log out, Audit log) comes from the board's own context."""
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "OPTIONS": {"context_processors": []}},
+    ]
+    body = staff_client.get("/").content.decode()
+    assert '<span class="qb-user">staff</span>' in body
+    assert "Log out" in body

@@ -14,6 +14,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -53,7 +54,14 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
 def _render(
     request: HttpRequest, template: str, context: dict[str, Any], status: int
 ) -> HttpResponse:
-    context = {"board_title": setting("TITLE"), "notices": notices.pop_all(request), **context}
+    context = {
+        "board_title": setting("TITLE"),
+        "notices": notices.pop_all(request),
+        # What the header needs, without relying on the host's auth context processor.
+        "user": request.user,
+        "perms": PermWrapper(request.user),
+        **context,
+    }
     return render(request, template, context, status=status)
 
 
