@@ -65,3 +65,11 @@ def test_behind_a_tls_proxy(tmp_path: Path) -> None:
     assert lines["health"] == "200"  # health checks probe plain HTTP from inside the host
     assert lines["tls"].startswith("200 max-age=31536000; includeSubDomains; preload")
     assert lines["csrf-cookie-secure"] == "True"
+
+
+def test_logins_last_twelve_hours_unless_configured(tmp_path: Path) -> None:
+    show = "from django.conf import settings; print('age', settings.SESSION_COOKIE_AGE)"
+    default = run_manage(tmp_path, "shell", "-c", show)
+    assert "age 43200" in default.stdout, default.stderr
+    configured = run_manage(tmp_path, "shell", "-c", show, SESSION_COOKIE_AGE="900")
+    assert "age 900" in configured.stdout, configured.stderr
