@@ -31,16 +31,17 @@ def parse_grace(raw: str | None) -> int:
     return int(value * _UNITS[unit] * 1000)
 
 
-def parse_limit(raw: str | None) -> int | None:
-    if raw in (None, "", "0"):
+def parse_limit(raw: object) -> int | None:
+    """A form's ``"25"`` or JSON's ``25`` → 25; 0 or empty → None (no limit)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
-        value = int(str(raw))
+        value = int(str(raw))  # str(): JSON's 1.5 and true are refused, not cut to 1
     except ValueError:
         raise BadRequest(f"limit must be a whole number, not {raw!r}.") from None
     if value < 0:
         raise BadRequest("limit must be 0 (no limit) or more.")
-    return value
+    return value or None
 
 
 def action_state(raw: str | None, allowed: tuple[JobState, ...], default: JobState) -> JobState:
