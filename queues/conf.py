@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "COUNTS_CACHE_SECONDS": 0,
     # Jobs per atomic backend call in bulk runs (retry all, clean, ...).
     "BULK_BATCH_SIZE": 1000,
+    # Bulk runs done at once per board process; more wait their turn as "queued".
+    "BULK_WORKERS": 2,
+    # Active (queued or running) bulk runs: of one kind (action and state) per queue, more
+    # answer 409; and per user in all, more answer 429.
+    "BULK_RUNS_PER_QUEUE": 1,
+    "BULK_RUNS_PER_USER": 5,
     # Sent with every page and API answer of the board (None to leave it to the host site).
     "CONTENT_SECURITY_POLICY": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
