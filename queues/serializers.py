@@ -114,15 +114,19 @@ def worker_to_dict(worker: WorkerInfo) -> dict[str, Any]:
 
 
 def search_to_dict(page: JobPage) -> dict[str, Any] | None:
-    """For a search: its text, how many jobs of the state it read, and whether that was all."""
+    """For a search: its text, how many jobs of the state it read, and whether that was all;
+    ``too_large`` only when some of the jobs read had a field too large to be searched."""
     if page.searched is None:
         return None
-    return {
+    found: dict[str, Any] = {
         "text": page.query.text,
         "scanned": page.searched.scanned,
         "in_state": page.searched.in_state,
         "complete": page.searched.complete,
     }
+    if page.searched.too_large:
+        found["too_large"] = page.searched.too_large
+    return found
 
 
 def outcome_to_dict(result: Any) -> dict[str, Any]:

@@ -212,6 +212,8 @@ class SearchScope:
 
     scanned: int
     in_state: int
+    #: Jobs read whose name, data or failure reason was too large to be searched.
+    too_large: int = 0
 
     @property
     def complete(self) -> bool:

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_GET
 
 from .. import fragments
 from ..reading import overview_sections, visible_backend
+from ..search_bounds import SearchRefused, is_search, search_slot
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict, worker_to_dict
 from . import actions_api
-from .guards import board_api
+from .guards import board_api, error_json
 from .json import SafeJsonResponse, dumps
 from .params import job_query
 
@@ -28,8 +29,14 @@ async def queues(request: HttpRequest) -> HttpResponse:
 @board_api
 async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
-    summary = await backend.get_queue(queue)
-    page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
+    try:
+        async with search_slot(request.user, is_search(request.GET)):
+            summary = await backend.get_queue(queue)
+            page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
+    except SearchRefused as refused:
+        answer = error_json(refused.status, refused.code, str(refused))
+        answer["Retry-After"] = str(refused.retry_after)
+        return answer
     return SafeJsonResponse({"queue": queue_to_dict(backend, summary), **page_to_dict(page)})
 
 

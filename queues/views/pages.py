@@ -11,9 +11,10 @@ from ..actions.params import CLEANABLE
 from ..actions.permissions import allowed_actions
 from ..backends.base import QueueBackend
 from ..backends.errors import JobNotFound
-from ..backends.types import Payload
+from ..backends.types import JobPage, JobQuery, Payload, QueueSummary
 from ..conf import setting
 from ..reading import overview_sections, visible_backend, workers_of
+from ..search_bounds import SearchRefused, is_search, search_slot
 from ..states import JobState
 from ..templatetags.queueboard import clip
 from . import notices
@@ -55,15 +56,30 @@ async def overview(request: HttpRequest) -> HttpResponse:
     return await render_page(request, "queues/overview.html", {"sections": sections})
 
 
+async def _job_list(
+    request: HttpRequest, backend: QueueBackend, queue: str
+) -> tuple[QueueSummary, JobQuery, JobPage, SearchRefused | None]:
+    """The queue, the query and its page of jobs; a search beyond the bounds is refused (and
+    said in the search region) with an empty page, the rest of the queue page as usual."""
+    try:
+        async with search_slot(request.user, is_search(request.GET)):
+            summary = await backend.get_queue(queue)
+            query = job_query(request.GET, backend, queue, summary)
+            return summary, query, await backend.list_jobs(query), None
+    except SearchRefused as refused:
+        summary = await backend.get_queue(queue)
+        query = job_query(request.GET, backend, queue, summary)
+        return summary, query, JobPage(query=query, jobs=[], total=0), refused
+
+
 @require_GET
 @board_page
 async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
-    summary = await backend.get_queue(queue)
-    query = job_query(request.GET, backend, queue, summary)
-    page = await backend.list_jobs(query)
+    summary, query, page, refused = await _job_list(request, backend, queue)
     allowed = await sync_to_async(allowed_actions)(request.user, backend, queue)
     context = {
+        "search_refused": str(refused) if refused else None,
         "allowed": allowed,
         "selection_actions": selection_actions(allowed, backend, query.state),
         "backend": backend,
@@ -75,10 +91,15 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
         "search_max_chars": setting("SEARCH_MAX_CHARS"),
         **action_context(backend),
     }
+    status = refused.status if refused else 200
     if swap_target(request) == "job-list":
-        return await render_page(request, "queues/partials/job_list.html", context)
-    context["workers"] = await workers_of(backend, queue)
-    return await render_page(request, "queues/queue.html", context)
+        response = await render_page(request, "queues/partials/job_list.html", context, status)
+    else:
+        context["workers"] = await workers_of(backend, queue)
+        response = await render_page(request, "queues/queue.html", context, status)
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @require_GET

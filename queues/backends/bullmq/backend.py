@@ -27,7 +27,7 @@ from .client import ClientPool
 from .decode import JobDecoder, infer_state, text
 from .discovery import Discovery
 from .keys import STATE_KEYS, split_job_key
-from .reads import RawJob, read_counts, read_job, read_page
+from .reads import RawJob, read_counts, read_job, read_page, search_page
 from .url import REFUSAL, UnreadableURL, check_url, describe_url
 from .workers import read_workers
 
@@ -97,16 +97,26 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
         client = self.pool.get()
         with self.pool.translate_errors():
             await self._require_queue(client.redis, query.queue)
-            page = await read_page(
-                client.page_script,
-                self.prefix,
-                query.queue,
-                query.state,
-                query.start,
-                query.stop,
-                query.text,
-                query.scan_limit,
-            )
+            if query.text:
+                page = await search_page(
+                    client.search_script,
+                    self.prefix,
+                    query.queue,
+                    query.state,
+                    query.start,
+                    query.stop,
+                    query.text,
+                    query.scan_limit,
+                )
+            else:
+                page = await read_page(
+                    client.page_script,
+                    self.prefix,
+                    query.queue,
+                    query.state,
+                    query.start,
+                    query.stop,
+                )
         jobs = [
             JobDecoder(self.alias, query.queue, row.id, row.fields, sizes=row.sizes).summary(
                 query.state, row.score
@@ -114,7 +124,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             for row in page.rows
         ]
         if query.text:
-            scope = SearchScope(scanned=page.scanned, in_state=page.total)
+            scope = SearchScope(scanned=page.scanned, in_state=page.total, too_large=page.too_large)
             return JobPage(query=query, jobs=jobs, total=page.matches, searched=scope)
         return JobPage(query=query, jobs=jobs, total=page.total)
 

@@ -25,7 +25,13 @@ from .url import describe_url
 
 
 def _lua(name: str) -> str:
-    return resources.files(__package__).joinpath("lua", name).read_text(encoding="utf-8")
+    """A script of ``lua/``, with each ``-- #include other.lua`` line replaced by that file."""
+    text = resources.files(__package__).joinpath("lua", name).read_text(encoding="utf-8")
+    lines = [
+        _lua(line.removeprefix("-- #include ").strip()) if line.startswith("-- #include ") else line
+        for line in text.splitlines()
+    ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -34,6 +40,8 @@ class LoopClient:
 
     redis: redis.asyncio.Redis
     page_script: Any
+    #: One slice of a search per call (lua/search.lua).
+    search_script: Any
 
 
 class ClientPool:
@@ -66,7 +74,11 @@ class ClientPool:
                     # only multiply the wait when the server is really gone.
                     retry=Retry(NoBackoff(), 1),
                 )
-            client = LoopClient(connection, connection.register_script(_lua("page.lua")))
+            client = LoopClient(
+                connection,
+                connection.register_script(_lua("page.lua")),
+                connection.register_script(_lua("search.lua")),
+            )
             self._clients[loop] = client
         return client
 

@@ -15,9 +15,17 @@ from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
 #: Most bytes of data, progress and failure reason returned per job in a list page.
 PAGE_VALUE_CAP = 64 * 1024
 #: A search stops once it has read this many bytes of names, data and failure reasons, so one
-#: search cannot hold Redis for long whatever the jobs carry (the page says how far it got).
+#: search cannot cost Redis much whatever the jobs carry (the page says how far it got).
 SEARCH_BYTE_BUDGET = 4 * 1024 * 1024
-#: The fields the page script returns for each job, in order (see lua/page.lua).
+#: A search runs as many short script calls ("slices"), each reading at most this many jobs and
+#: this many bytes (but at least one job), so Redis serves its other clients between them; a
+#: slice of small jobs or of 256 KB of fields takes a millisecond or two of the server.
+SEARCH_SLICE_JOBS = 250
+SEARCH_SLICE_BYTES = 256 * 1024
+#: A name, data or failure reason longer than this is not searched (one such field would hold
+#: Redis for milliseconds by itself); the search says how many jobs had one.
+SEARCH_FIELD_CAP = 1024 * 1024
+#: The fields the page and search scripts return for each job, in order (see lua/rows.lua).
 PAGE_FIELDS = (
     "name", "data", "opts", "progress", "timestamp", "processedOn", "finishedOn",
     "delay", "priority", "failedReason", "atm", "attemptsMade",
@@ -77,9 +85,12 @@ class RawPage:
     total: int
     key_type: str
     rows: list[PageRow] = field(default_factory=list)
-    #: For a search: the jobs read, and how many of them matched.
+    #: For a search: the jobs read, how many of them matched, how many had a field too large
+    #: to search, and how many script calls (slices) it took.
     scanned: int = 0
     matches: int = 0
+    too_large: int = 0
+    slices: int = 0
 
 
 def ascii_lower(text: str) -> str:
@@ -90,48 +101,83 @@ def ascii_lower(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+def _rows(raw_rows: Sequence[Any]) -> list[PageRow]:
+    rows = []
+    for raw in raw_rows:
+        job_id, score = raw[0], raw[1]
+        values = raw[2:]
+        rows.append(
+            PageRow(
+                id=job_id.decode("utf-8", "replace"),
+                score=float(score) if score is not None else None,
+                fields={name: values[2 * i] for i, name in enumerate(PAGE_FIELDS)},
+                sizes={name: values[2 * i + 1] for i, name in enumerate(PAGE_FIELDS)},
+            )
+        )
+    return rows
+
+
+def _type_name(reply: Any) -> str:
+    return reply.decode() if isinstance(reply, bytes) else ""
+
+
 async def read_page(
+    script: Any, prefix: str, queue: str, state: JobState, start: int, stop: int
+) -> RawPage:
+    """Jobs ``start``..``stop`` of ``state``: one script call."""
+    keys = QueueKeys(prefix, queue)
+    order = "desc" if NEWEST_FIRST[state] else "asc"
+    reply = await script(
+        keys=[keys.state(state)],
+        args=[keys.base, STATE_KEYS[state][1], start, stop, order, PAGE_VALUE_CAP],
+    )
+    total, actual_type, raw_rows = reply
+    return RawPage(int(total), _type_name(actual_type), _rows(raw_rows))
+
+
+async def search_page(
     script: Any,
     prefix: str,
     queue: str,
     state: JobState,
     start: int,
     stop: int,
-    text: str = "",
-    scan_limit: int = 0,
+    text: str,
+    scan_limit: int,
 ) -> RawPage:
-    """Jobs ``start``..``stop`` of ``state``; with ``text``, of the jobs holding it among the
-    first ``scan_limit`` of the state."""
+    """Matches ``start``..``stop`` of the jobs holding ``text`` among the first ``scan_limit``
+    of ``state`` (and the first ``SEARCH_BYTE_BUDGET`` bytes of their fields).
+
+    Read in slices, one script call each, every slice going on after the last job the previous
+    one read (see lua/search.lua): Redis runs one script at a time, and a slice is short.
+    Between slices the state may change; a job that moves meanwhile can be missed or read
+    twice, as with any list read page by page.
+    """
     keys = QueueKeys(prefix, queue)
-    key_type = STATE_KEYS[state][1]
     order = "desc" if NEWEST_FIRST[state] else "asc"
-    reply = await script(
-        keys=[keys.state(state)],
-        args=[
-            keys.base, key_type, start, stop, order, PAGE_VALUE_CAP,
-            ascii_lower(text), scan_limit, SEARCH_BYTE_BUDGET,
-        ],
-    )  # fmt: skip
-    total, actual_type, raw_rows, scanned, matches = reply
-    page = RawPage(
-        int(total),
-        actual_type.decode() if isinstance(actual_type, bytes) else "",
-        scanned=int(scanned),
-        matches=int(matches),
-    )
-    for raw in raw_rows:
-        job_id, score = raw[0], raw[1]
-        values = raw[2:]
-        fields = {name: values[2 * i] for i, name in enumerate(PAGE_FIELDS)}
-        sizes = {name: values[2 * i + 1] for i, name in enumerate(PAGE_FIELDS)}
-        page.rows.append(
-            PageRow(
-                id=job_id.decode("utf-8", "replace"),
-                score=float(score) if score is not None else None,
-                fields=fields,
-                sizes=sizes,
-            )
-        )
+    page = RawPage(0, "")
+    position, anchor, read_bytes = 0, b"", 0
+    while page.scanned < scan_limit and read_bytes < SEARCH_BYTE_BUDGET:
+        reply = await script(
+            keys=[keys.state(state)],
+            args=[
+                keys.base, STATE_KEYS[state][1], order, PAGE_VALUE_CAP, ascii_lower(text),
+                position, anchor, min(SEARCH_SLICE_JOBS, scan_limit - page.scanned),
+                SEARCH_BYTE_BUDGET - read_bytes, SEARCH_SLICE_BYTES, SEARCH_FIELD_CAP,
+                page.matches, start, stop,
+            ],
+        )  # fmt: skip
+        total, actual_type, raw_rows, read, matched, slice_bytes, at, last, too_large, ended = reply
+        page.total, page.key_type = int(total), _type_name(actual_type)
+        page.rows += _rows(raw_rows)
+        page.scanned += int(read)
+        page.matches += int(matched)
+        page.too_large += int(too_large)
+        page.slices += 1
+        read_bytes += int(slice_bytes)
+        position, anchor = int(at), last or anchor
+        if ended or not int(read):
+            break
     return page
 
 

@@ -1,0 +1,111 @@
+"""How many searches may run: one at a time per user, a few per process, a rate per user.
+
+A search reads up to ``SEARCH_SCAN_LIMIT`` jobs of a state on the queue server, so the pages
+and the API run each search request inside ``search_slot`` here. Beyond the bounds it raises
+``SearchRefused`` (answered 429 with ``Retry-After``) before the backend is asked anything:
+
+- ``SEARCH_CONCURRENCY_PER_USER`` searches of one user at once, ``SEARCH_CONCURRENCY`` in all
+  within one process (a ``limits.Gate``: nobody waits, a full gate refuses at once);
+- ``SEARCH_RATE_LIMIT`` searches per user in any ``SEARCH_RATE_PERIOD`` seconds (a
+  ``limits.RateLimit`` in the ``LIMITS_CACHE`` cache; refused searches are not counted).
+
+Listing without a search text is never bounded here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from django.http import QueryDict
+
+from .conf import setting
+from .limits import Busy, Gate, RateLimit
+
+__all__ = ["SearchRefused", "is_search", "search_slot"]
+
+
+class SearchRefused(Exception):
+    """A search beyond the bounds: ``str(exc)`` says why, ``retry_after`` in whole seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(int(retry_after), 1)
+
+
+_lock = threading.Lock()
+_gates: dict[tuple[int, int], Gate] = {}
+
+
+def _gate() -> Gate:
+    """The process's gate for the current settings (a new one when they change)."""
+    limits = (int(setting("SEARCH_CONCURRENCY_PER_USER")), int(setting("SEARCH_CONCURRENCY")))
+    with _lock:
+        gate = _gates.get(limits)
+        if gate is None:
+            gate = _gates[limits] = Gate(*limits)
+        return gate
+
+
+def _rate() -> RateLimit:
+    return RateLimit(
+        "search", int(setting("SEARCH_RATE_LIMIT")), float(setting("SEARCH_RATE_PERIOD"))
+    )
+
+
+def _user_key(user: object) -> str:
+    return f"user:{getattr(user, 'pk', None)}"
+
+
+def _busy_message(busy: Busy, gate: Gate) -> str:
+    if busy.scope == "key":
+        if gate.limit_per_key == 1:
+            return "You already have a search running; wait for it to finish, then search again."
+        return (
+            f"You already have {gate.limit_per_key} searches running, the most at once; wait "
+            "for one to finish, then search again."
+        )
+    return (
+        f"The board is running {gate.limit_total} searches at once, the most it allows; "
+        "try again in a moment."
+    )
+
+
+def is_search(params: QueryDict) -> bool:
+    """Whether a job list request asks for a search (a ``q`` with more than spaces)."""
+    return bool((params.get("q") or "").strip())
+
+
+@asynccontextmanager
+async def search_slot(user: object, searching: bool = True) -> AsyncIterator[None]:
+    """Hold one of the user's search places for the block, or raise ``SearchRefused``.
+
+    Entered before the request reads anything from a backend, so a refused search costs the
+    queue server nothing. With ``searching`` False (a plain listing) nothing is bounded.
+    """
+    if not searching:
+        yield
+        return
+    key, gate = _user_key(user), _gate()
+    try:
+        with gate.enter(key):
+            await _count(key)
+            yield
+    except Busy as busy:  # only entering the gate raises it
+        raise SearchRefused(_busy_message(busy, gate), 1) from None
+
+
+async def _count(key: str) -> None:
+    """One more search of ``key`` against the rate limit; ``SearchRefused`` beyond it."""
+    rate = _rate()
+    if not await rate.ahit(key):
+        wait = await rate.aretry_after(key)
+        raise SearchRefused(
+            f"You have started {rate.limit} searches in the last {rate.period:g} seconds, "
+            f"the most allowed; search again in {max(wait, 1)} s.",
+            wait,
+        )
