@@ -70,8 +70,8 @@ def _busy_message(busy: Busy, gate: Gate) -> str:
             "for one to finish, then search again."
         )
     return (
-        f"The board is running {gate.limit_total} searches at once, the most it allows; "
-        "try again in a moment."
+        "The board is running as many searches at once as it allows "
+        f"({gate.limit_total}); try again in a moment."
     )
 
 
