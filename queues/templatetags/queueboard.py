@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .. import fragments
 from ..states import JobState
+from ..visible import visible_html
+from ..visible import visible_text as _visible_text
 
 register = template.Library()
 
@@ -87,6 +89,27 @@ def clip(text: object, chars: int) -> str:
     return value if len(value) <= limit else value[: max(limit - 1, 0)] + "\u2026"
 
 
+@register.filter(is_safe=True)
+def visible(value: object) -> SafeString:
+    """An id or a name, escaped, with bidi controls and other invisible characters shown as
+    marked escapes (``\u202e``) so that ``bidi\u202egnp.exe`` cannot pass for ``bidiexe.png``."""
+    return mark_safe(visible_html(value))  # noqa: S308 - escaped by visible_html
+
+
+@register.filter
+def visible_text(value: object) -> str:
+    """``visible`` for titles and attributes (no markup): the escapes as plain text."""
+    return _visible_text(value)
+
+
+@register.filter(is_safe=True)
+def visible_list(values: object, separator: str = ", ") -> SafeString:
+    """Each value of a list through ``visible``, joined by ``separator`` (escaped)."""
+    items = values if isinstance(values, list | tuple) else [values]
+    joined = html.escape(separator).join(visible_html(item) for item in items)
+    return mark_safe(joined)  # noqa: S308 - every part is escaped
+
+
 @register.filter
 def excerpt(text: str | None, chars: int = 120) -> str:
     if not text:
@@ -110,7 +133,7 @@ def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
     Only the queue name and URL vary per row; they are escaped once, the rest are our own
     state names.
     """
-    name, url = html.escape(str(queue.name)), html.escape(str(queue_url))
+    name, url = html.escape(_visible_text(queue.name)), html.escape(str(queue_url))
     counts = queue.counts
     cells = []
     for state in backend.states:
