@@ -46,7 +46,7 @@ def wait_for_run(client: Client, run_id: str, timeout: float = 60) -> dict[str, 
     deadline = time.monotonic() + timeout
     while True:
         run = client.get(reverse("queues:api-run", args=[run_id])).json()["run"]
-        if run["status"] not in ("running", "cancelling"):
+        if run["status"] not in ("queued", "running", "cancelling"):
             return run
         if time.monotonic() > deadline:
             raise AssertionError(f"run {run_id} did not finish: {run}")

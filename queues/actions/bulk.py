@@ -1,16 +1,17 @@
 """Queue-wide actions (retry all, promote all, clean, empty) in batches, off the request.
 
-A run is a ``BulkRun`` row and a daemon thread with its own event loop. Each batch is one atomic
-backend call; between batches the runner saves its progress and looks for a cancellation, so
-closing the browser changes nothing, and a fault stops the run with an honest account of what
-was done. A run whose process died is reported as interrupted once its heartbeat is stale.
+A run is a ``BulkRun`` row, admitted within the caps of ``run_caps`` and done by one of the
+process's few workers (``run_pool``), each with its own event loop; it is "queued" until a
+worker takes it. Each batch is one atomic backend call; between batches the runner saves its
+progress and looks for a cancellation, so closing the browser changes nothing, and a fault stops
+the run with an honest account of what was done. A run whose process died is reported as
+interrupted once its heartbeat is stale (the runners keep the heartbeats of queued runs fresh).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -28,16 +29,20 @@ from ..conf import setting
 from ..models import AuditEntry, BulkRun
 from ..reading import forget
 from ..states import JobState
-from . import audit
+from . import audit, run_caps
 from .errors import RunNotFound
 from .jobs import check_allowed
+from .run_pool import pool
 
 logger = logging.getLogger("queues.bulk")
 
 #: Progress is saved (and a cancellation noticed) at most this often, in seconds.
 SAVE_EVERY = 0.25
-#: A running run that has not saved progress for this long is considered interrupted.
+#: An active run whose heartbeat is older than this is considered interrupted.
 STALE_AFTER = timedelta(seconds=120)
+#: The heartbeats of the runs queued in this process are renewed this often (seconds).
+KEEP_QUEUED_ALIVE_EVERY = 10.0
+QUEUED_MESSAGE = "Queued: it starts when one of the board's workers is free."
 
 _FINAL_OUTCOME = {
     BulkRun.Status.FINISHED: AuditEntry.Outcome.OK,
@@ -65,8 +70,13 @@ def params_from_json(data: dict[str, Any]) -> QueueActionParams:
 async def start_run(
     user: Any, backend: QueueBackend, queue: str, action: QueueAction, params: QueueActionParams
 ) -> BulkRun:
-    """Check, count, record and start a run; returns at once."""
+    """Check, count, record and queue a run; returns at once.
+
+    Raises ``ActionRefused`` (403), ``run_caps.RunInProgress`` (409) or ``TooManyRuns`` (429).
+    """
     await check_allowed(user, backend, queue, action)
+    data = params_to_json(params)
+    await run_caps.check(user.pk, backend.alias, queue, action.value, data)
     expected = await backend.count_for(queue, action, params)
     if params.limit is not None:
         expected = min(expected, params.limit)
@@ -74,11 +84,14 @@ async def start_run(
         action=action.value,
         backend=backend.alias,
         queue=queue,
-        params=params_to_json(params),
+        params=data,
         expected=expected,
         user_id=user.pk,
         username=user.get_username(),
+        status=BulkRun.Status.QUEUED,
+        message=QUEUED_MESSAGE,
     )
+    await run_caps.admit(run)
     await audit.record(
         user,
         action.value,
@@ -89,18 +102,13 @@ async def start_run(
         message=f"Started on {expected} job(s).",
         run=run,
     )
-    thread = threading.Thread(
-        target=_run_in_thread, args=(run.pk,), name=f"queueboard-run-{run.pk}", daemon=True
-    )
-    thread.start()
+    pool.submit(run.pk, _run_in_worker)
     return run
 
 
-def _run_in_thread(run_id: Any) -> None:
+def _run_in_worker(run_id: Any) -> None:
     try:
         asyncio.run(execute(run_id))
-    except Exception:  # the run records its own failures; this is the last resort
-        logger.exception("Bulk run %s crashed", run_id)
     finally:
         close_old_connections()
 
@@ -125,15 +133,43 @@ class Tally:
                 "batches": self.batches}  # fmt: skip
 
 
+_kept_alive_at = 0.0
+
+
+async def _keep_queued_alive() -> None:
+    """Renew the heartbeats of this process's queued runs: they are waiting, not lost."""
+    global _kept_alive_at
+    if time.monotonic() - _kept_alive_at < KEEP_QUEUED_ALIVE_EVERY:
+        return
+    _kept_alive_at = time.monotonic()
+    waiting = pool.waiting()
+    if waiting:
+        await BulkRun.objects.filter(pk__in=waiting, status=BulkRun.Status.QUEUED).aupdate(
+            heartbeat_at=timezone.now()
+        )
+
+
 async def _save_progress(run_id: Any, tally: Tally) -> bool:
     """Save progress; False when the run is no longer running (someone asked to cancel)."""
     updated = await BulkRun.objects.filter(pk=run_id, status=BulkRun.Status.RUNNING).aupdate(
         heartbeat_at=timezone.now(), **tally.fields()
     )
+    await _keep_queued_alive()
     return updated == 1
 
 
+async def _claim(run_id: Any) -> bool:
+    """Queued to running; False when the run was cancelled (or is over) before its turn."""
+    await BulkRun.objects.filter(pk=run_id, status=BulkRun.Status.QUEUED).aupdate(
+        status=BulkRun.Status.RUNNING, message="", heartbeat_at=timezone.now()
+    )
+    status = await BulkRun.objects.filter(pk=run_id).values_list("status", flat=True).aget()
+    return status in (BulkRun.Status.RUNNING, BulkRun.Status.CANCELLING)
+
+
 async def execute(run_id: Any) -> None:
+    if not await _claim(run_id):
+        return
     run = await BulkRun.objects.aget(pk=run_id)
     backend = backends[run.backend]
     action = QueueAction(run.action)
@@ -188,16 +224,22 @@ async def get_run(run_id: str) -> BulkRun:
     except (BulkRun.DoesNotExist, ValueError):
         raise RunNotFound(f"There is no bulk run {run_id!r}.") from None
     if run.is_active and timezone.now() - run.heartbeat_at > STALE_AFTER:
-        run.status = BulkRun.Status.INTERRUPTED
-        run.message = (
-            f"The process running this stopped. {run.done} done, {run.skipped} skipped "
-            "before it stopped; start the action again to finish."
-        )
+        if run.status == BulkRun.Status.QUEUED:
+            message = "The process holding this run stopped before it started; start it again."
+        else:
+            message = (
+                f"The process running this stopped. {run.done} done, {run.skipped} skipped "
+                "before it stopped; start the action again to finish."
+            )
+        run.status, run.message = BulkRun.Status.INTERRUPTED, message
         await run.asave(update_fields=["status", "message"])
     return run
 
 
 async def cancel_run(user: Any, run: BulkRun) -> BulkRun:
+    if run.status == BulkRun.Status.QUEUED and await _cancel_queued(user, run):
+        await run.arefresh_from_db()
+        return run
     if run.is_active:
         await BulkRun.objects.filter(pk=run.pk, status=BulkRun.Status.RUNNING).aupdate(
             status=BulkRun.Status.CANCELLING
@@ -213,3 +255,22 @@ async def cancel_run(user: Any, run: BulkRun) -> BulkRun:
         )
         await run.arefresh_from_db()
     return run
+
+
+async def _cancel_queued(user: Any, run: BulkRun) -> bool:
+    """Cancel a run that has not started: it ends at once. False when it just started."""
+    message = "Cancelled before it started. " + describe(Tally())
+    cancelled = await BulkRun.objects.filter(pk=run.pk, status=BulkRun.Status.QUEUED).aupdate(
+        status=BulkRun.Status.CANCELLED, message=message, finished_at=timezone.now()
+    )
+    if not cancelled:
+        return False
+    await audit.record(
+        user, f"cancel-{run.action}", run.backend, run.queue, AuditEntry.Outcome.OK,
+        message="Cancelled before it started.", run=run,
+    )  # fmt: skip
+    await audit.record(
+        run, run.action, run.backend, run.queue, AuditEntry.Outcome.CANCELLED,
+        params=run.params, counts=(0, 0, 0), message=message, run=run,
+    )  # fmt: skip
+    return True

@@ -8,6 +8,7 @@ from django.urls import reverse
 from ..actions import bulk
 from ..actions.jobs import act_on_job, act_on_jobs, check_allowed, summary
 from ..actions.queue import perform, queue_params
+from ..actions.run_caps import RunInProgress, TooManyRuns
 from ..backends.actions import JobAction, QueueAction
 from ..reading import visible_backend
 from . import notices
@@ -74,7 +75,14 @@ async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) 
             "limit": data.get("limit", ""),
         }
         return await render_page(request, "queues/confirm.html", context)
-    run = await perform(request.user, backend, queue, chosen, params)
+    try:
+        run = await perform(request.user, backend, queue, chosen, params)
+    except RunInProgress as exc:  # to the run in progress, which says how far it is
+        await notices.add(request, str(exc), "warning")
+        return HttpResponseRedirect(reverse("queues:run", args=[exc.details["run"]]))
+    except TooManyRuns as exc:
+        await notices.add(request, str(exc), "warning")
+        return HttpResponseRedirect(_queue_url(alias, queue))
     if run is None:
         await notices.add(
             request, f"Queue {queue} {'paused' if chosen == QueueAction.PAUSE else 'resumed'}."

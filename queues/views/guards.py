@@ -40,6 +40,7 @@ _TITLES = {
     403: "Access denied",
     404: "Not found",
     409: "Conflict",
+    429: "Too many requests",
     503: "Queue server unavailable",
 }
 
@@ -176,6 +177,7 @@ def board_api(view: AsyncView) -> AsyncView:
                 logger.warning("Queueboard API %s: %s", request.path, message)
             state = getattr(exc, "state", None)
             extra = {"state": state.value} if state is not None else {}
+            extra.update(getattr(exc, "details", {}))  # e.g. the run in progress (a 409)
             return error_json(status, code, message, **extra)
 
     return wrapper
