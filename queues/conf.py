@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     # answer 409; and per user in all, more answer 429.
     "BULK_RUNS_PER_QUEUE": 1,
     "BULK_RUNS_PER_USER": 5,
+    # Refusals recorded in the audit log per user and minute; beyond, they are counted, and the
+    # count is added to that user's next recorded refusal (a flood cannot fill the log).
+    "AUDIT_REFUSALS_PER_MINUTE": 10,
     # Sent with every page and API answer of the board (None to leave it to the host site).
     "CONTENT_SECURITY_POLICY": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
