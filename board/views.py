@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 
 from queues.conf import setting
 
+from .login_throttle import ThrottledAuthenticationForm
+
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for the Docker health check and load balancers: no login, no backend calls."""
@@ -19,9 +21,11 @@ class LoginView(auth_views.LoginView):
     """Django's login (CSRF, safe ``next`` only), on the board's base template.
 
     Without a ``next``, a login lands on the overview (the site sets no LOGIN_REDIRECT_URL).
+    Failed logins are throttled per account and per address (``login_throttle``).
     """
 
     next_page = "queues:overview"
+    authentication_form = ThrottledAuthenticationForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

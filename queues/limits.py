@@ -134,6 +134,18 @@ class RateLimit:
             int(counts.get(previous_key, 0)), int(counts.get(current_key, 0)), elapsed
         )
 
+    def undo(self, key: str) -> None:
+        """Take back one attempt ``hit`` recorded for ``key`` (one that turned out not to count,
+        such as a login that succeeded). Recording first and taking back keeps concurrent
+        attempts within the limit."""
+        _, current_key, _ = self._keys(key, self._clock())
+        cache = self.cache
+        try:
+            if int(cache.get(current_key, 0)) > 0:
+                cache.decr(current_key)
+        except ValueError:  # expired meanwhile
+            pass
+
     def reset(self, key: str) -> None:
         """Forget the attempts of ``key``."""
         previous_key, current_key, _ = self._keys(key, self._clock())

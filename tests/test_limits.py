@@ -103,6 +103,16 @@ def test_reset_forgets_a_key() -> None:
     assert limit.hit("k")
 
 
+def test_undo_takes_back_one_attempt() -> None:
+    limit = RateLimit("t", 2, 60, clock=FakeClock(60 * 1000))
+    assert limit.hit("k") and limit.hit("k") and not limit.hit("k")
+    limit.undo("k")
+    assert limit.hit("k") and not limit.hit("k")
+    limit.reset("k")
+    limit.undo("k")  # nothing to take back: no negative count
+    assert limit.hit("k") and limit.hit("k") and not limit.hit("k")
+
+
 def test_any_text_is_a_key() -> None:
     limit = RateLimit("t", 1, 60, clock=FakeClock())
     for key in ("with spaces", "ünïcode", "x" * 10_000, "a:b\n\x00", "\ud800"):
