@@ -33,6 +33,7 @@ from ...states import JobState
 from .. import untrusted
 from ..actions import ActionOutcome, JobAction, QueueAction, QueueActionParams, Skip
 from ..errors import BackendError, BackendUnavailable
+from .decode import is_job_hash, names_a_queue_key
 from .keys import STATE_KEYS, QueueKeys
 
 #: The bullmq scripts used, by our name.
@@ -352,15 +353,18 @@ async def _remove(client: Any, keys: QueueKeys, job_ids: list[str]) -> ActionOut
         client,
         [
             [cmd("EXISTS", keys.job(job_id)), cmd("LPOS", keys.key("active"), job_id)]
+            # An id naming one of the queue's keys (meta, events, ...) is a job only if a job
+            # hash is stored there: removeJob would delete the queue's own record.
+            + ([cmd("HMGET", keys.job(job_id), *_JOB_FIELDS)] if names_a_queue_key(job_id) else [])
             for job_id in job_ids
         ],
     )
     outcome = ActionOutcome()
     chosen: list[str] = []
-    for job_id, (exists, active) in zip(job_ids, reads, strict=True):
+    for job_id, (exists, active, *record) in zip(job_ids, reads, strict=True):
         if _present(active):
             outcome.skipped.append(Skip(job_id, _running(job_id), JobState.ACTIVE))
-        elif exists != 1:
+        elif exists != 1 or (record and not _is_job_reply(record[0])):
             outcome.skipped.append(_missing(job_id))
         else:
             chosen.append(job_id)
@@ -404,6 +408,15 @@ async def _explain(
             outcome.skipped.append(_missing(job_id))
         else:
             outcome.skipped.append(Skip(job_id, reason(job_id, why, state), state))
+
+
+#: The fields ``decode.is_job_hash`` looks at, read with HMGET.
+_JOB_FIELDS = ("timestamp", "name", "data")
+
+
+def _is_job_reply(reply: Any) -> bool:
+    """An HMGET of ``_JOB_FIELDS`` (an error for a key that is no hash) shows a job hash."""
+    return isinstance(reply, list) and is_job_hash(dict(zip(_JOB_FIELDS, reply, strict=True)))
 
 
 def _missing(job_id: str) -> Skip:

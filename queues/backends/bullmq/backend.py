@@ -24,7 +24,7 @@ from ..types import (
 )
 from .actions import BullMQActionsMixin
 from .client import ClientPool
-from .decode import JobDecoder, infer_state, text
+from .decode import JobDecoder, infer_state, is_queue_record, text
 from .discovery import Discovery
 from .keys import STATE_KEYS, split_job_key
 from .reads import RawJob, read_counts, read_job, read_page, search_page
@@ -134,7 +134,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             await self._require_queue(client.redis, queue)
             raw = await read_job(client.redis, self.prefix, queue, job_id, setting("LOG_LINES"))
             known = self.discovery.cached or [queue]
-        if not raw.fields:
+        if not raw.fields or is_queue_record(job_id, raw.fields):
             raise JobNotFound(queue, job_id)
         return self._detail(queue, job_id, raw, known)
 

@@ -29,6 +29,45 @@ EXTRA_FIELDS = (
 
 Raw = Mapping[str, bytes | None]
 
+#: The queue's own keys (bullmq's ``QueueKeys``, plus ``metrics``): ``<prefix>:<queue>:meta`` is
+#: the queue's settings, not job ``meta``.
+QUEUE_KEY_NAMES = frozenset(
+    {
+        "", "active", "wait", "waiting-children", "paused", "id", "delayed", "prioritized",
+        "stalled-check", "completed", "failed", "stalled", "repeat", "limiter", "meta", "events",
+        "pc", "marker", "de", "metrics", "drained",
+    }
+)  # fmt: skip
+#: Keys kept under the queue's: schedulers (``repeat:<id>``), deduplication, metrics.
+QUEUE_KEY_PREFIXES = ("repeat:", "de:", "metrics:")
+#: Keys kept beside each job: ``<id>:logs``, a flow parent's children's results, ...
+JOB_PART_SUFFIXES = (":logs", ":lock", ":dependencies", ":processed", ":failed", ":unsuccessful")
+
+
+def names_a_queue_key(job_id: str) -> bool:
+    """Whether ``<prefix>:<queue>:<job_id>`` is (also) one of the queue's own keys."""
+    return (
+        job_id in QUEUE_KEY_NAMES
+        or job_id.startswith(QUEUE_KEY_PREFIXES)
+        or job_id.endswith(JOB_PART_SUFFIXES)
+    )
+
+
+def is_job_hash(fields: Mapping[str, object]) -> bool:
+    """A hash BullMQ wrote for a job: it has a ``timestamp`` and a ``name`` or ``data``."""
+    return fields.get("timestamp") is not None and (
+        fields.get("name") is not None or fields.get("data") is not None
+    )
+
+
+def is_queue_record(job_id: str, fields: Mapping[str, object]) -> bool:
+    """Whether the hash read for ``job_id`` is one of the queue's own records, not a job.
+
+    Only ids naming a queue key must carry a job hash; any other id shows what is stored, a
+    damaged job with its problems listed.
+    """
+    return names_a_queue_key(job_id) and not is_job_hash(fields)
+
 
 def text(value: bytes | str | None) -> str | None:
     if value is None:
