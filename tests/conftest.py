@@ -13,6 +13,16 @@ from tests.redis_server import RedisServer, start_private_redis
 pytest_plugins = ["tests.fixtures_bullmq", "tests.fixtures_tasks"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counters (``queues.limits``, in the default cache) start empty in each test:
+    users of different tests share ids and names, and their counts would add up."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = start_private_redis()

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from queues.actions import bulk
+from queues.actions import bulk, refusal_limit
 from queues.actions.run_pool import THREAD_PREFIX, pool
 from queues.models import AuditEntry, BulkRun
 from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant, queue_action, wait_for_run
@@ -87,8 +87,14 @@ def retry_all(client: Client, queue: str) -> Any:
 
 
 def test_300_posts_accept_the_caps_and_refuse_the_rest(
-    operator_client: Client, bullmq_settings: Any, redis_url: str, r: Any, caps: Any
+    operator_client: Client,
+    bullmq_settings: Any,
+    redis_url: str,
+    r: Any,
+    caps: Any,
+    monkeypatch: Any,
 ) -> None:
+    monkeypatch.setattr(refusal_limit, "clock", lambda: 1_000_030.0)  # one minute, frozen
     queues = [f"caps-{n}" for n in range(5)]
     seed(redis_url, *queues)
     answers: list[tuple[str, Any]] = []
@@ -119,6 +125,8 @@ def test_300_posts_accept_the_caps_and_refuse_the_rest(
                 }
     assert most_threads <= caps["BULK_WORKERS"]
     assert BulkRun.objects.count() == 3
+    refusals = AuditEntry.objects.filter(outcome="refused")
+    assert refusals.count() == 10  # recorded like other refusals, at most 10 a minute (F10.10)
     for queue, started in accepted.items():
         run = wait_for_run(operator_client, started["id"])
         assert (run["status"], run["done"]) == ("finished", JOBS)

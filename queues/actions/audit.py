@@ -1,4 +1,8 @@
-"""Write the audit log: every action, whoever did it and whatever came of it."""
+"""Write the audit log: every action, whoever did it and whatever came of it.
+
+Refusals are bounded per user (``refusal_limit``): beyond ``AUDIT_REFUSALS_PER_MINUTE`` they
+are counted instead of written.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from ..backends.actions import ActionOutcome
 from ..models import AuditEntry, BulkRun
+from . import refusal_limit
 
 #: Job ids kept per entry; a bulk run records counts, and a huge selection its first ids.
 MAX_IDS = 1000
@@ -32,9 +37,17 @@ async def record(
     counts: tuple[int, int, int] | None = None,
     message: str = "",
     run: BulkRun | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
+    """The entry written; None for a refusal over the user's rate (counted, not written)."""
+    who = _user_fields(user)
+    if outcome == AuditEntry.Outcome.REFUSED:
+        key = str(who["user_id"] if who["user_id"] is not None else f"name:{who['username']}")
+        admitted = await refusal_limit.admit(key, message)
+        if admitted is None:
+            return None
+        message = admitted
     return await AuditEntry.objects.acreate(
-        **_user_fields(user),
+        **who,
         action=action,
         backend=backend,
         queue=queue,

@@ -76,7 +76,11 @@ async def start_run(
     """
     await check_allowed(user, backend, queue, action)
     data = params_to_json(params)
-    await run_caps.check(user.pk, backend.alias, queue, action.value, data)
+    try:
+        await run_caps.check(user.pk, backend.alias, queue, action.value, data)
+    except BackendError as exc:
+        await _record_refusal(user, action, backend.alias, queue, data, exc)
+        raise
     expected = await backend.count_for(queue, action, params)
     if params.limit is not None:
         expected = min(expected, params.limit)
@@ -91,7 +95,11 @@ async def start_run(
         status=BulkRun.Status.QUEUED,
         message=QUEUED_MESSAGE,
     )
-    await run_caps.admit(run)
+    try:
+        await run_caps.admit(run)
+    except BackendError as exc:
+        await _record_refusal(user, action, backend.alias, queue, data, exc)
+        raise
     await audit.record(
         user,
         action.value,
@@ -104,6 +112,14 @@ async def start_run(
     )
     pool.submit(run.pk, _run_in_worker)
     return run
+
+
+async def _record_refusal(
+    user: Any, action: QueueAction, backend: str, queue: str, data: dict[str, Any], exc: Exception
+) -> None:
+    """A run over the caps is a refusal like any other (and bounded like them)."""
+    outcome = AuditEntry.Outcome.REFUSED
+    await audit.record(user, action.value, backend, queue, outcome, params=data, message=str(exc))
 
 
 def _run_in_worker(run_id: Any) -> None:

@@ -1,12 +1,19 @@
-"""Action pages: forms POST here, get redirected back with a notice, or see a confirmation."""
+"""Action pages: forms POST here, get redirected back with a notice, or see a confirmation.
+
+Only POSTs write the audit log: opening a confirmation the user may not use is refused (403)
+without an entry, so a link from another site cannot write entries in the user's name.
+"""
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from ..actions import bulk
+from ..actions.errors import ActionRefused
 from ..actions.jobs import act_on_job, act_on_jobs, check_allowed, summary
+from ..actions.permissions import refusal
 from ..actions.queue import perform, queue_params
 from ..actions.run_caps import RunInProgress, TooManyRuns
 from ..backends.actions import JobAction, QueueAction
@@ -59,8 +66,10 @@ async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) 
     summary_ = await backend.get_queue(queue)
     data = request.POST if request.method == "POST" else request.GET
     params = queue_params(backend, chosen, data)
-    if request.method == "GET":
-        await check_allowed(request.user, backend, queue, chosen)
+    if request.method == "GET":  # the confirmation: refused as a POST would be, not recorded
+        reason = await sync_to_async(refusal)(request.user, backend, queue, chosen)
+        if reason is not None:
+            raise ActionRefused(reason)
         count = await backend.count_for(queue, chosen, params)
         if params.limit is not None:
             count = min(count, params.limit)
