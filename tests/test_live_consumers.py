@@ -72,6 +72,9 @@ def test_hidden_and_forbidden_queues_are_refused(
     assert refused("/ws/queue/nope/q/", staff_user)
     settings.QUEUEBOARD = {"ACCESS": "tests.access_rules.no_bullmq"}
     assert refused("/ws/queue/bullmq/open/", staff_user)
+    from tests import sample_tasks
+
+    sample_tasks.add.using(queue_name="default").enqueue(1, 1)  # the queue exists
     assert not refused("/ws/queue/tasks/default/", staff_user)
 
 

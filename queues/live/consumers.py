@@ -1,38 +1,68 @@
 """WebSocket consumers of the overview, a queue page and a job page.
 
-Each checks its user as the pages do, before accepting: anonymous users, users who may not
-view the board and queues or jobs the user may not see are refused (closed before accept,
-which the browser sees as a failed handshake). A consumer joins only the groups of queues and
+Each checks its handshake as the pages check a request, before accepting: a foreign ``Origin``
+(``origin``), anonymous users, users over their socket cap (``caps``), users who may not view
+the board, queues the user may not see and queues or jobs that do not exist are all refused
+alike (closed before accept, which the browser sees as a failed handshake), so a hidden
+queue's name cannot be told from a missing one. A consumer joins only the groups of queues and
 jobs its user may see, sends one snapshot of its regions on connect (that is also how a
 reconnecting client resynchronises), and afterwards only forwards what the reader sends,
 through the process's hub (``hub``), which builds each text once per message and page type.
+
+Clients have nothing to say: the first frame a client sends closes its socket (4008), and
+frames still arriving are dropped without work, so a flood neither queues up nor costs a
+thread hop each. A socket's session and user are checked again every ``RECHECK`` seconds and
+before forwarding past that, and its session's logout closes it (``sessions``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import json
 import logging
-from collections.abc import Hashable
+import time
+from collections.abc import Callable, Hashable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.utils import await_many_dispatch
 from django.utils.text import slugify
 
 from ..actions.permissions import allowed_actions
+from ..backends import backends
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound, QueueNotFound
-from ..permissions import can_view_board
+from ..permissions import can_view_board, checks_without_io, visible_queue_names
 from ..reading import overview_sections, visible_backend
 from ..states import JobState
 from . import groups, render
+from .caps import socket_counts
 from .hub import Hub, hub
 from .leader import LiveService, service
+from .options import LiveOptions
+from .origin import origin_allowed
 from .publisher import ADDED_MESSAGE, JOB_MESSAGE, QUEUE_MESSAGE, RESYNC_MESSAGE
+from .sessions import LOGOUT_MESSAGE, session_digest, session_users
 
 logger = logging.getLogger("queues.live")
+T = TypeVar("T")
+
+#: Close codes once accepted. daphne (autobahn) lets an application send only 1000 and
+#: 3000-4999, so these are the standard codes in the 4000s: 4008 as 1008, policy violation.
+#: live.js has hx-ws reconnect after 4011-4013 and poll after the others.
+UNEXPECTED_FRAME = 4008  # the client sent a frame: it has nothing to say
+SESSION_ENDED = 4001  # logged out, or the session is no longer valid
+ACCESS_REVOKED = 4003  # the user may no longer see the page
+CHECK_FAILED = 4011  # the user could not be read again (database down): reconnect later
+RECONNECT = 4012  # what the user may do or see changed: reconnect for the page's new state
+OVERLOADED = 4013  # too many texts held for this socket: reconnect (and resynchronise)
+#: Texts held for one socket at most (while its snapshot or a re-check is under way).
+MAX_HELD = 1000
 
 
 class Refused(Exception):
@@ -49,67 +79,153 @@ def encode(content: str = "", **data: Any) -> str:
     return json.dumps(message, separators=(",", ":")) if message else ""
 
 
+async def access(user: Any, check: Callable[[], T]) -> T:
+    """Run an access check on the loop when it does no I/O, else in a thread."""
+    if checks_without_io(user):
+        return check()
+    return await sync_to_async(check)()
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """Shared checks and hub membership; subclasses say what they show.
 
-    Updates do not go through this consumer's own channel: the process's hub (``hub``) forwards
-    the text of each message, built once per page type by ``text``, to every local member.
+    Updates do not go through this consumer's own channel (it has none): the process's hub
+    (``hub``) forwards the text of each message, built once per page type by ``text``, to
+    every local member.
     """
 
     groups_joined: list[str]
     #: (alias, queue, job id or None) announced to the reader, or None.
     watch: tuple[str, str, str | None] | None = None
-    #: Texts held while the snapshot is read and sent; None once it has been.
+    #: Texts held while the snapshot is read and sent or the user is read again; else None.
     held: list[str] | None = None
+    #: Set once the socket is being closed: nothing is forwarded any more.
+    closing = False
+    hub: Hub | None = None
+    live: LiveService | None = None
+    #: The key of the socket counted against its user's cap (given back on leaving).
+    slot: Hashable | None = None
+    #: Whether the watch was announced (and must be withdrawn on leaving).
+    watching = False
+    #: The next re-check of the user, the one under way, and until when the last one holds.
+    timer: asyncio.TimerHandle | None = None
+    checking: asyncio.Task[None] | None = None
+    verified_until = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """channels' loop without a channel per consumer: the hub has the process's one, and
+        getting a channel layer (which can fail) happens in ``connect``, which then refuses
+        the socket cleanly instead of failing the handshake with a 500."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "websocket.receive":
+            await self.end(UNEXPECTED_FRAME)  # no thread hop, and only once
+            return
+        await super().dispatch(message)
 
     async def connect(self) -> None:
         self.groups_joined = []
-        self.live: LiveService | None = None
-        self.hub: Hub | None = None
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close()
+        if not origin_allowed(self.scope) or user is None or not user.is_authenticated:
+            await self.end()
             return
+        self.user_pk = user.pk
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        try:
+            self.hub = hub()
+        except Exception as exc:  # a channel layer that cannot be made, bad QUEUEBOARD_LIVE
+            logger.warning("Live updates unavailable (pages poll instead): %s", exc)
+            await self.end()
+            return
+        self.options: LiveOptions = self.hub.options
+        if not socket_counts().take(self.user_pk, self.options.max_sockets):
+            logger.info("Live socket refused: user %s holds %s", user.pk, self.options.max_sockets)
+            await self.end()
+            return
+        self.slot = self.user_pk
         if not await database_sync_to_async(can_view_board)(user):
-            await self.close()
+            await self.end()
             return
         try:
             names = await self.prepare(user)
         except (Refused, QueueNotFound, JobNotFound):
-            await self.close()
+            await self.end()
             return
         self.held = []
-        self.hub = hub()
-        self.groups_joined = await self.hub.join(self, names)
-        await self.accept()
-        self.live = service()
-        self.live.joined()
+        wanted = [*names, groups.user_group(user.pk)]
+        try:
+            self.groups_joined = await self.hub.join(self, wanted)
+        except Exception as exc:  # the channel layer does not answer
+            self.groups_joined = [*wanted, groups.VIEWERS_GROUP]  # left again by ``end``
+            logger.warning("Live updates unavailable (pages poll instead): %s", exc)
+            await self.end()
+            return
         try:
             snapshot = await self.snapshot()
+        except (QueueNotFound, JobNotFound):
+            await self.end()  # as for a hidden one: nothing tells them apart
+            return
         except BackendError as exc:
             logger.info("Live snapshot skipped: %s", exc)
             snapshot = ""
+        if self.closing:  # logged out meanwhile
+            return
+        self.verified_until = time.monotonic() + self.options.recheck
+        await self.accept()
+        self.live = service()
+        self.live.joined()
         if snapshot:
             await self.push(snapshot)
-        while self.held:
-            await self._write(self.held.pop(0))
-        self.held = None
-        if self.watch is not None:
+        await self._release()
+        if self.closing:
+            return
+        self._schedule_check()
+        if self.watch is not None and self.hub is not None:
+            self.watching = True
             await self.hub.watch(self.watch)
 
     async def disconnect(self, code: int) -> None:
-        live_hub = getattr(self, "hub", None)
+        self.closing = True
+        await self._leave()
+
+    async def end(self, code: int | None = None) -> None:
+        """Close (before accept: refuse) and stop forwarding; once."""
+        if self.closing:
+            return
+        self.closing = True
+        await self._leave()
+        await self.close(code=code)
+
+    async def _leave(self) -> None:
+        """Leave the hub, give the socket's slot back, stop re-checking (idempotent)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        live_hub, self.hub = self.hub, None
         if live_hub is not None:
-            self.hub = None
-            if self.watch is not None and self.held is None:
+            if self.watching and self.watch is not None:
+                self.watching = False
                 live_hub.unwatch(self.watch)
-            await live_hub.leave(self, self.groups_joined)
-        if getattr(self, "live", None) is not None:
-            self.live.left()  # type: ignore[union-attr]
-            self.live = None
+            try:
+                await live_hub.leave(self, self.groups_joined)
+            except Exception as exc:  # the layer does not answer; its memberships expire
+                logger.warning("Live updates: a socket's groups were not left: %s", exc)
+        live, self.live = self.live, None
+        if live is not None:
+            live.left()
+        slot, self.slot = self.slot, None
+        if slot is not None:
+            socket_counts().give_back(slot)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Clients have nothing to say; messages are ignored."""
+        """Never called: ``dispatch`` closes the socket on the first frame."""
 
     # -- what subclasses define --------------------------------------------------------------
 
@@ -118,8 +234,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def snapshot(self) -> str:
-        """The current state of the page's live regions, as out-of-band fragments."""
+        """The current state of the page's live regions, as out-of-band fragments; raises
+        ``QueueNotFound``/``JobNotFound`` when the page's queue or job does not exist."""
         return ""
+
+    async def still_allowed(self, user: Any) -> int | None:
+        """None if ``user`` (read again) may still see what this socket shows, else the code
+        to close it with."""
+        return None
 
     #: Consumers with the same key get the same text for a message (the hub builds it once).
     text_key: Hashable = None
@@ -128,12 +250,57 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The text of a message from the reader for this page type, the same for every
         consumer of the same ``text_key`` (its class unless set); None to have ``handle``
         called for this viewer instead."""
-        if message.get("type") == RESYNC_MESSAGE:
+        kind = message.get("type")
+        if kind == RESYNC_MESSAGE:
             return encode(resync=True)
+        if kind == LOGOUT_MESSAGE:
+            return None
         return ""
 
     async def handle(self, message: dict[str, Any]) -> None:
         """A message whose text depends on this viewer (``text`` returned None)."""
+        if message.get("type") == LOGOUT_MESSAGE:
+            ended = message.get("session")
+            if ended is None or ended == session_digest(self.session_key):
+                await self.end(SESSION_ENDED)
+
+    # -- checking the user again -------------------------------------------------------------
+
+    def _schedule_check(self) -> None:
+        if self.closing:
+            return
+        delay = max(self.verified_until - time.monotonic(), 0.0)
+        self.timer = asyncio.get_running_loop().call_later(delay, self._start_check)
+
+    def _start_check(self) -> None:
+        self.timer = None
+        if self.checking is None and not self.closing:
+            self.checking = asyncio.create_task(self._check(), name="queueboard-live-recheck")
+
+    async def _check(self) -> None:
+        """Read the session's user again; close, or forward what was held meanwhile."""
+        try:
+            try:
+                user, read_at = await session_users().get(self.session_key)
+                verdict = await self._verdict(user)
+            except Exception as exc:
+                logger.warning("Live socket closed: its user could not be read again: %s", exc)
+                verdict = CHECK_FAILED
+            if verdict is not None:
+                await self.end(verdict)
+                return
+            self.verified_until = read_at + self.options.recheck
+            self._schedule_check()
+            await self._release()
+        finally:
+            self.checking = None
+
+    async def _verdict(self, user: Any) -> int | None:
+        if not user.is_authenticated or user.pk != self.user_pk:
+            return SESSION_ENDED
+        if not await access(user, lambda: can_view_board(user)):
+            return ACCESS_REVOKED
+        return await self.still_allowed(user)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -143,14 +310,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=text)
 
     async def forward(self, text: str) -> None:
-        """Called by the hub: write ``text``, or hold it until the snapshot has gone."""
+        """Called by the hub: write ``text``, or hold it until the snapshot has gone or the
+        user has been read again (when the last reading is ``RECHECK`` old)."""
+        if self.closing:
+            return
+        if self.held is None and time.monotonic() >= self.verified_until:
+            self.held = []
+            self._start_check()
         if self.held is not None:
             self.held.append(text)
+            if len(self.held) > MAX_HELD:
+                await self.end(OVERLOADED)
             return
         try:
             await self._write(text)
         except Exception:
             logger.debug("Live update not written to a closing connection", exc_info=True)
+
+    async def _release(self) -> None:
+        """Write the texts held, in order (and those arriving meanwhile), then stop holding."""
+        try:
+            while self.held and not self.closing:
+                await self._write(self.held.pop(0))
+        except Exception:
+            logger.debug("Live update not written to a closing connection", exc_info=True)
+        self.held = None
 
     async def _write(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
@@ -186,8 +370,24 @@ class OverviewConsumer(LiveConsumer):
             return None  # whether the user may see the queue: per viewer (``handle``)
         return super().text(message)
 
+    async def still_allowed(self, user: Any) -> int | None:
+        """The queues shown must all still be visible (else reconnect for the right ones)."""
+
+        def some_hidden_now() -> bool:
+            return any(
+                alias not in backends.settings
+                or len(visible_queue_names(user, backends[alias], shown)) < len(shown)
+                for alias, shown in self.shown.items()
+            )
+
+        self.user = user
+        return RECONNECT if await access(user, some_hidden_now) else None
+
     async def handle(self, message: dict[str, Any]) -> None:
         """A new queue: if this user may see it, follow it and insert its row in name order."""
+        if message.get("type") != ADDED_MESSAGE:
+            await super().handle(message)
+            return
         alias, name = str(message.get("alias")), str(message.get("queue"))
         shown = self.shown.get(alias)
         if shown is None or name in shown or self.hub is None:
@@ -225,6 +425,13 @@ class QueueConsumer(LiveConsumer):
     async def snapshot(self) -> str:
         return render.tab_counts(self.backend, await self.backend.get_queue(self.queue))
 
+    async def still_allowed(self, user: Any) -> int | None:
+        try:
+            await visible_backend(user, self.backend.alias, self.queue)
+        except QueueNotFound:
+            return ACCESS_REVOKED
+        return None
+
     def text(self, message: dict[str, Any]) -> str | None:
         if message.get("type") == QUEUE_MESSAGE:
             content = message.get("tabs", "") + message.get("progress", "")
@@ -250,11 +457,17 @@ class JobConsumer(LiveConsumer):
         return [groups.job_group(alias, queue, job_id)]
 
     async def snapshot(self) -> str:
-        try:
-            job = await self.backend.get_job(self.queue, self.job_id)
-        except JobNotFound:
-            return ""
+        job = await self.backend.get_job(self.queue, self.job_id)
         return render.job_page(self.backend, job) + self.actions(job.state)
+
+    async def still_allowed(self, user: Any) -> int | None:
+        """The queue must still be visible; changed actions reconnect (for the new buttons)."""
+        try:
+            await visible_backend(user, self.backend.alias, self.queue)
+        except QueueNotFound:
+            return ACCESS_REVOKED
+        allowed = await database_sync_to_async(allowed_actions)(user, self.backend, self.queue)
+        return None if frozenset(allowed) == self.allowed else RECONNECT
 
     def text(self, message: dict[str, Any]) -> str | None:
         if message.get("type") == JOB_MESSAGE:

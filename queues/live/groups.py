@@ -30,6 +30,11 @@ def job_group(alias: str, queue: str, job_id: str) -> str:
     return f"qb.j.{digest(alias, queue, job_id)}"
 
 
+def user_group(user_pk: object) -> str:
+    """The group of a user's sockets: told when one of the user's sessions logs out."""
+    return f"qb.u.{digest(str(user_pk))}"
+
+
 def queue_row_id(alias: str, queue: str) -> str:
     """The id of a queue's row on the overview."""
     return f"qb-q-{digest(alias, queue)}"

@@ -31,7 +31,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from . import groups
-from .options import LiveOptions
+from .layers import live_layer
+from .options import LiveOptions, live_options
 from .per_loop import PerLoop
 from .publisher import ANNOUNCE_MESSAGE, WATCH_MESSAGE
 from .stopping import cancel_and_wait
@@ -144,7 +145,12 @@ class Hub:
     async def _listen(self) -> None:
         assert self.channel is not None
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as exc:  # the layer's Redis went away: wait, then listen again
+                logger.warning("Live hub: the channel layer did not answer: %s", exc)
+                await asyncio.sleep(self.options.backoff)
+                continue
             try:
                 await self.dispatch(message)
             except Exception:
@@ -191,7 +197,7 @@ class Hub:
                 await member.forward(text)
 
 
-_hubs: PerLoop[Hub] = PerLoop(Hub)
+_hubs: PerLoop[Hub] = PerLoop(lambda: Hub(live_layer(), live_options()))
 #: The hub of the running event loop (created on first use).
 hub = _hubs.get
 #: The hub of the running event loop if it has one.

@@ -19,7 +19,8 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from .options import LiveOptions
+from .layers import live_layer
+from .options import LiveOptions, live_options
 from .per_loop import PerLoop
 from .reader import Reader
 from .stopping import cancel_and_wait
@@ -140,7 +141,7 @@ class LiveService:
             self.reader = None
 
 
-_services: PerLoop[LiveService] = PerLoop(LiveService)
+_services: PerLoop[LiveService] = PerLoop(lambda: LiveService(live_layer(), live_options()))
 #: The live service of the running event loop (created on first use).
 service = _services.get
 #: The live service of the running event loop if it has one.

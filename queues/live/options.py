@@ -1,4 +1,4 @@
-"""Timings of live updates, from the optional ``QUEUEBOARD_LIVE`` setting (seconds)."""
+"""Timings (seconds) and limits of live updates, from the optional ``QUEUEBOARD_LIVE`` setting."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ class LiveOptions:
     max_backoff: float = 10.0
     #: Most new rows sent for insertion per state and flush (a full page).
     max_rows: int = 20
+    #: An open socket's user is read again this often (session, active, access rule,
+    #: permissions); the socket closes when it may no longer see its page.
+    recheck: float = 30.0
+    #: Most sockets one user may hold open in one board process (a page holds one).
+    max_sockets: int = 30
 
 
 def live_options() -> LiveOptions:

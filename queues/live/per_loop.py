@@ -9,15 +9,15 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class PerLoop(Generic[T]):
-    """``make(layer, options)`` once per event loop, with the default channel layer."""
+    """``make()`` once per event loop."""
 
-    def __init__(self, make: Callable[[Any, Any], T]) -> None:
+    def __init__(self, make: Callable[[], T]) -> None:
         self._make = make
         self._objects: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = (
             weakref.WeakKeyDictionary()
@@ -25,14 +25,10 @@ class PerLoop(Generic[T]):
 
     def get(self) -> T:
         """The object of the running loop, made now if it has none."""
-        from channels.layers import get_channel_layer
-
-        from .options import live_options
-
         loop = asyncio.get_running_loop()
         found = self._objects.get(loop)
         if found is None:
-            found = self._objects[loop] = self._make(get_channel_layer(), live_options())
+            found = self._objects[loop] = self._make()
         return found
 
     def current(self) -> T | None:

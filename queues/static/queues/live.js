@@ -9,6 +9,17 @@
   var POLL_KEY = "queueboard.pollSeconds";
   var POLL_CHOICES = [0, 2, 5, 15, 60];
   var GIVE_UP_MS = 5000;
+  // The board's close codes (queues/live/consumers.py). After 4011-4013 (the user could not be
+  // read again; what the user may do changed; too much held) hx-ws reconnects, as after its
+  // own codes; after 4001, 4003 and 4008 (logged out, access revoked, a frame refused) the page
+  // polls instead, which asks the server again.
+  var RECONNECT_CODES = [1001, 1005, 1006, 1011, 1012, 1013, 1014, 4011, 4012, 4013];
+  var FINAL_CODES = [4001, 4003, 4008];
+  if (window.htmx) {
+    window.htmx.config.ws = Object.assign({}, window.htmx.config.ws, {
+      reconnectCodes: RECONNECT_CODES,
+    });
+  }
   var live = null;
   var state = { opened: false, open: false, failures: 0, timer: null, refreshing: false };
 
@@ -297,10 +308,13 @@
       if (reconnected) refresh(false);
     });
 
-    live.addEventListener("htmx:ws:close", function () {
+    live.addEventListener("htmx:ws:close", function (event) {
       state.open = false;
       state.failures++;
-      if (document.hidden) {
+      var code = event.detail && event.detail.code;
+      if (FINAL_CODES.indexOf(code) >= 0) {
+        startPolling();
+      } else if (document.hidden) {
         setStatus("paused", "Live updates paused in the background");
       } else if (state.failures >= (state.opened ? 3 : 2)) {
         startPolling();
