@@ -104,6 +104,8 @@ def test_a_bad_host_is_a_400_with_the_boards_headers(client: Any) -> None:
     [
         ("get", reverse("queues:api-job-action", args=["tasks", "q", "1", "retry"])),
         ("get", reverse("queues:job-action", args=["tasks", "q", "1", "retry"])),
+        ("post", reverse("queues:api-queues")),
+        ("post", reverse("queues:api-jobs", args=["tasks", "q"])),
         ("post", reverse("queues:api-audit")),
         ("post", reverse("queues:audit")),
         ("post", reverse("queues:api-run", args=["1"])),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
 from .. import fragments
 from ..reading import overview_sections, visible_backend
@@ -12,6 +11,7 @@ from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict, worke
 from . import actions_api
 from .guards import board_api, error_json
 from .json import SafeJsonResponse, dumps
+from .methods import require_GET
 from .params import job_query
 
 
