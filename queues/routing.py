@@ -7,7 +7,10 @@
         AuthMiddlewareStack(URLRouter(websocket_urls("board/")))
     )
 
-The page templates connect to ``<mount>/ws/<the page's own path>``.
+The page templates connect to ``<mount>/ws/<the page's own path>``. The consumers check each
+handshake themselves (the full ``Origin`` as Django's CSRF check does, the session, the user's
+access and socket cap), so they hold whatever the stack around them; without ``CHANNEL_LAYERS``
+they use the app's own in-memory layer (one process).
 """
 
 from __future__ import annotations
