@@ -18,6 +18,7 @@ from ..search_bounds import SearchRefused, is_search, search_slot
 from ..states import JobState
 from ..templatetags.queueboard import clip
 from . import notices
+from .disposition import attachment
 from .guards import board_page, render_page
 from .htmx import swap_target
 from .params import FIND_JOB_MAX, BadRequest, job_id, job_query
@@ -159,8 +160,7 @@ async def job_download(
     value: Payload = getattr(job, DOWNLOADABLE[field])
     content_type = "application/json" if value.is_json else "text/plain; charset=utf-8"
     response = HttpResponse(value.text.encode("utf-8", "replace"), content_type=content_type)
-    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in job_id)[:80]
     extension = "json" if value.is_json else "txt"
-    response["Content-Disposition"] = f'attachment; filename="job-{safe_id}-{field}.{extension}"'
+    response["Content-Disposition"] = attachment(f"job-{job_id[:80]}-{field}.{extension}")
     response["X-Content-Type-Options"] = "nosniff"
     return response
