@@ -93,3 +93,9 @@ def test_a_layer_that_cannot_be_made_refuses_the_socket_cleanly(
         assert asyncio.run(scenario())[0] is False
     assert "Live updates unavailable" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def test_an_unknown_live_option_is_an_error(settings: Any) -> None:
+    settings.QUEUEBOARD_LIVE = {"RECHEK": 5}
+    messages = [m for m in run_checks(tags=["queueboard"]) if m.id == "queueboard.E201"]
+    assert len(messages) == 1 and "RECHEK" in messages[0].msg
