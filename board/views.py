@@ -47,6 +47,11 @@ class LogoutView(auth_views.LogoutView):
 
     next_page = "login"
 
+    def get_redirect_url(self) -> str:
+        # The header's form names the board as ``next`` (for hosts whose logout, like the
+        # admin's, would stay on its own page); this site always lands on its login page.
+        return ""
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out.")

@@ -187,3 +187,8 @@ def test_site_static_files_are_found_and_shipped() -> None:
     assert "COPY templates ./templates" in dockerfile
     assert "COPY static ./static" in dockerfile
     assert dockerfile.index("COPY static") < dockerfile.index("collectstatic")
+
+
+def test_the_headers_logout_lands_on_the_login_page(staff_client: Any) -> None:
+    response = staff_client.post(reverse("logout"), {"next": "/"})  # as the header's form posts
+    assert response["Location"] == reverse("login")
