@@ -104,6 +104,9 @@ def test_a_bad_host_is_a_400_with_the_boards_headers(client: Any) -> None:
     [
         ("get", reverse("queues:api-job-action", args=["tasks", "q", "1", "retry"])),
         ("get", reverse("queues:job-action", args=["tasks", "q", "1", "retry"])),
+        ("post", reverse("queues:overview")),
+        ("post", reverse("queues:queue", args=["tasks", "q"])),
+        ("post", reverse("queues:job-download", args=["tasks", "q", "1", "data"])),
         ("post", reverse("queues:api-queues")),
         ("post", reverse("queues:api-jobs", args=["tasks", "q"])),
         ("post", reverse("queues:api-audit")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET
 
 from ..actions.params import CLEANABLE
 from ..actions.permissions import allowed_actions
@@ -21,6 +20,7 @@ from . import notices
 from .disposition import attachment
 from .guards import board_page, render_page
 from .htmx import swap_target
+from .methods import require_GET
 from .params import FIND_JOB_MAX, BadRequest, job_id, job_query
 
 JOB_TABS = ("data", "options", "logs", "error", "timeline")
