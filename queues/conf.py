@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     ),
     # Job ids accepted in one selection action.
     "MAX_SELECTION": 1000,
+    # Bytes of the largest request body an action accepts (larger: 413). JSON bodies also nest
+    # at most 16 levels (queues/views/bodies.py).
+    "MAX_BODY_BYTES": 1024 * 1024,
     # Jobs of a state one search reads at most (in the state's order), and the longest text.
     "SEARCH_SCAN_LIMIT": 10_000,
     "SEARCH_MAX_CHARS": 200,

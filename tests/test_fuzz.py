@@ -153,3 +153,66 @@ def test_any_job_hash_renders(
         ok_status(
             staff_client.get(reverse("queues:job", args=["bullmq", "fuzz", "1"]), {"tab": tab})
         )
+
+
+# -- request bodies of every POST endpoint of the API (F10.12) -----------------------------------
+
+#: Every POST endpoint of the JSON API, on the Django Tasks "contract" queue.
+POST_API = {
+    "job-action": ("queues:api-job-action", ["tasks", "contract", "1", "retry"]),
+    "selection-retry": ("queues:api-selection", ["tasks", "contract", "retry"]),
+    "selection-remove": ("queues:api-selection", ["tasks", "contract", "remove"]),
+    "retry-all": ("queues:api-queue-action", ["tasks", "contract", "retry-all"]),
+    "promote-all": ("queues:api-queue-action", ["tasks", "contract", "promote-all"]),
+    "clean": ("queues:api-queue-action", ["tasks", "contract", "clean"]),
+    "empty": ("queues:api-queue-action", ["tasks", "contract", "empty"]),
+    "pause": ("queues:api-queue-action", ["tasks", "contract", "pause"]),
+    "resume": ("queues:api-queue-action", ["tasks", "contract", "resume"]),
+    "run-cancel": ("queues:api-run-cancel", ["00000000-0000-0000-0000-000000000000"]),
+}
+
+action_fields = st.dictionaries(
+    st.sampled_from(["ids", "state", "grace", "limit"]) | st.text(max_size=8),
+    json_values | st.lists(st.text(max_size=10) | st.integers(), max_size=5),
+    max_size=5,
+)
+request_bodies = st.one_of(
+    action_fields.map(lambda v: json.dumps(v).encode()),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.binary(max_size=300),
+    st.text(max_size=100).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.integers(min_value=1, max_value=200_000).map(lambda n: b"[" * n + b"]" * n),
+    st.integers(min_value=1, max_value=50_000).map(
+        lambda n: b'{"ids": ' + b"[" * n + b"]" * n + b"}"
+    ),
+    st.integers(min_value=1, max_value=50_000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
+    st.sampled_from(
+        [b"", b"{", b"NaN", b'{"limit": NaN}', b'{"limit": 1e999}', b'{"limit": ' + b"9" * 5000
+         + b"}", b'{"ids": [true, null]}', b"\xef\xbb\xbf{}", b'{"grace": "1e308w"}']
+    ),
+)  # fmt: skip
+body_content_types = st.sampled_from(
+    [
+        "application/json",
+        "application/json; charset=utf-16",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=qb",
+        "multipart/form-data",
+        "text/plain",
+    ]
+)
+
+
+@FUZZ
+@given(endpoint=st.sampled_from(sorted(POST_API)), body=request_bodies, kind=body_content_types)
+def test_api_request_bodies(
+    staff_client: Any, tasks_contract_env: Any, endpoint: str, body: bytes, kind: str
+) -> None:
+    """Whatever a POST to the API carries: an answer in the JSON error shape, never a 500."""
+    name, args = POST_API[endpoint]
+    response = staff_client.post(reverse(name, args=args), body, content_type=kind)
+    ok_status(response)
+    assert response["Content-Type"] == "application/json", response.content[:300]
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        assert isinstance(error["code"], str) and isinstance(error["message"], str)

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 
 from ..backends.actions import JobAction, QueueAction
 from ..conf import setting
+from .bodies import body, json_body
 from .params import BadRequest
 
 
 def payload(request: HttpRequest) -> dict[str, Any]:
-    """The request's fields: a JSON object body, or the form."""
+    """The request's fields: a JSON object body, or the form; bounded (``bodies``)."""
     if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("The request body is not valid JSON.") from None
+        data = json_body(request)
         if not isinstance(data, dict):
             raise BadRequest("The request body must be a JSON object.")
         return data
-    return {
-        key: request.POST.getlist(key) if key == "ids" else request.POST.get(key)
-        for key in request.POST
-    }
+    body(request)
+    try:
+        form = request.POST
+    except TooManyFieldsSent:
+        raise BadRequest("The form has too many fields.") from None
+    except MultiPartParserError:
+        raise BadRequest("The form could not be read.") from None
+    return {key: form.getlist(key) if key == "ids" else form.get(key) for key in form}
 
 
 def job_ids(data: dict[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ from ..actions.queue import perform, queue_params
 from ..reading import visible_backend
 from ..serializers import outcome_to_dict, run_to_dict
 from .action_input import job_action, job_ids, payload, queue_action
+from .bodies import bounded_body
 from .guards import board_api
 from .json import SafeJsonResponse
 from .methods import require_GET, require_POST
@@ -17,6 +18,7 @@ from .methods import require_GET, require_POST
 
 @require_POST
 @board_api
+@bounded_body
 async def job(
     request: HttpRequest, alias: str, queue: str, job_id: str, action: str
 ) -> HttpResponse:
@@ -28,6 +30,7 @@ async def job(
 
 @require_POST
 @board_api
+@bounded_body
 async def selection(request: HttpRequest, alias: str, queue: str, action: str) -> HttpResponse:
     chosen = job_action(action)
     backend = await visible_backend(request.user, alias, queue)
@@ -38,6 +41,7 @@ async def selection(request: HttpRequest, alias: str, queue: str, action: str) -
 
 @require_POST
 @board_api
+@bounded_body
 async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) -> HttpResponse:
     chosen = queue_action(action)
     backend = await visible_backend(request.user, alias, queue)
@@ -60,6 +64,7 @@ async def run_status(request: HttpRequest, run_id: str) -> HttpResponse:
 
 @require_POST
 @board_api
+@bounded_body
 async def run_cancel(request: HttpRequest, run_id: str) -> HttpResponse:
     run = await bulk.get_run(run_id)
     backend = await visible_backend(request.user, run.backend, run.queue)
