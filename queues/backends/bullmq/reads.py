@@ -14,6 +14,9 @@ from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
 
 #: Most bytes of data, progress and failure reason returned per job in a list page.
 PAGE_VALUE_CAP = 64 * 1024
+#: One script call of a list page copies at most this many bytes of job fields (past its first
+#: job); a page of large jobs is read in several calls, so none holds Redis for long.
+PAGE_SLICE_BYTES = 512 * 1024
 #: A search stops once it has read this many bytes of names, data and failure reasons, so one
 #: search cannot cost Redis much whatever the jobs carry (the page says how far it got).
 SEARCH_BYTE_BUDGET = 4 * 1024 * 1024
@@ -86,7 +89,7 @@ class RawPage:
     key_type: str
     rows: list[PageRow] = field(default_factory=list)
     #: For a search: the jobs read, how many of them matched, how many had a field too large
-    #: to search, and how many script calls (slices) it took.
+    #: to search. For both: how many script calls (slices) it took.
     scanned: int = 0
     matches: int = 0
     too_large: int = 0
@@ -124,15 +127,29 @@ def _type_name(reply: Any) -> str:
 async def read_page(
     script: Any, prefix: str, queue: str, state: JobState, start: int, stop: int
 ) -> RawPage:
-    """Jobs ``start``..``stop`` of ``state``: one script call."""
+    """Jobs ``start``..``stop`` of ``state``: one script call, or more when they carry large
+    values (each call copies at most ``PAGE_SLICE_BYTES`` of them, past its first job)."""
     keys = QueueKeys(prefix, queue)
     order = "desc" if NEWEST_FIRST[state] else "asc"
-    reply = await script(
-        keys=[keys.state(state)],
-        args=[keys.base, STATE_KEYS[state][1], start, stop, order, PAGE_VALUE_CAP],
-    )
-    total, actual_type, raw_rows = reply
-    return RawPage(int(total), _type_name(actual_type), _rows(raw_rows))
+    page = RawPage(0, "")
+    position, anchor, wanted = start, b"", stop - start + 1
+    while wanted > 0:
+        reply = await script(
+            keys=[keys.state(state)],
+            args=[
+                keys.base, STATE_KEYS[state][1], position, wanted, order, PAGE_VALUE_CAP,
+                anchor, PAGE_SLICE_BYTES,
+            ],
+        )  # fmt: skip
+        total, actual_type, raw_rows, consumed, at, last = reply
+        page.total, page.key_type = int(total), _type_name(actual_type)
+        page.rows += _rows(raw_rows)
+        page.slices += 1
+        wanted -= int(consumed)
+        position, anchor = int(at), last or anchor
+        if not int(consumed):  # the state ends here
+            break
+    return page
 
 
 async def search_page(

@@ -41,23 +41,7 @@ if total == nil then
   return {0, actual, {}, 0, 0, 0, 0, false, 0, 1}
 end
 
---[[ Go on after the previous slice's last job, where it is now: jobs added at the head (or
-  taken from it) between two slices then shift nothing. LPOS looks a little past where the job
-  was; beyond, or when the job left the state, the slice reads from the position. ]]
-local ANCHOR_SLACK = 1000
-if anchor ~= "" then
-  local rank
-  if want == "list" then
-    rank = redis.call("LPOS", key, anchor, "MAXLEN", position + ANCHOR_SLACK)
-  elseif desc then
-    rank = redis.call("ZREVRANK", key, anchor)
-  else
-    rank = redis.call("ZRANK", key, anchor)
-  end
-  if rank then
-    position = rank + 1
-  end
-end
+position = resume(anchor, position)
 
 local function holds(value)
   return value and string.find(string.lower(value), text, 1, true) ~= nil
