@@ -61,6 +61,10 @@ DOWN_SECONDS = 3.0
 RECOVERY_LIMIT = 30.0
 
 
+#: Run statuses of a run still under way (queued for a bulk worker, or running).
+ACTIVE = ("queued", "running")
+
+
 def invariant(url: str, queue: str, expected_ids: set[str] | None = None) -> dict[str, Any]:
     """Every job id in exactly one state key; every id still has its hash; none missing."""
     found = where_jobs_are(url, queue)
@@ -211,11 +215,16 @@ def scenario_b(board: Board, server: RedisServer, jobs: int) -> list[str]:
         raise RuntimeError(f"retry-all answered {answer.status}: {answer.text[:300]}")
     run_id = answer.json()["run"]["id"]
     threshold = jobs // 5
-    run = poll_run(board, run_id, lambda r: r["done"] >= threshold or r["status"] != "running", 300)
+    run = poll_run(
+        board,
+        run_id,
+        lambda r: r["done"] >= threshold or r["status"] not in ACTIVE,
+        300,
+    )
     done_at_kill = run["done"]
     killed = time.monotonic()
     kill_redis(server)
-    first = poll_run(board, run_id, lambda r: r["status"] != "running", 60)
+    first = poll_run(board, run_id, lambda r: r["status"] not in ACTIVE, 60)
     ended_after = time.monotonic() - killed
     time.sleep(1)
     restart_redis(server)
@@ -226,7 +235,7 @@ def scenario_b(board: Board, server: RedisServer, jobs: int) -> list[str]:
     second: dict[str, Any] = {}
     if second_answer.status == 202:
         second_id = second_answer.json()["run"]["id"]
-        second = poll_run(board, second_id, lambda r: r["status"] != "running", 600)
+        second = poll_run(board, second_id, lambda r: r["status"] not in ACTIVE, 600)
     second_took = time.monotonic() - second_started
     after = invariant(server.url, BULK, ids)
     return [
@@ -426,7 +435,10 @@ def scenario_d(board: Board, server: RedisServer) -> list[str]:
             extra = ""
             if answer.status == 202:
                 run = poll_run(
-                    board, answer.json()["run"]["id"], lambda r: r["status"] != "running", 60
+                    board,
+                    answer.json()["run"]["id"],
+                    lambda r: r["status"] not in ACTIVE,
+                    60,
                 )
                 extra = f"run **{run.get('status')}**: {run.get('message')}"
             out.append((name, path, answer, extra))

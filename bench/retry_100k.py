@@ -43,7 +43,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -237,12 +236,9 @@ def ours_bulk_run(http: Any, stats: redis.Redis, jobs: int) -> dict[str, Any]:
     accepted = time.perf_counter() - started
     assert response.status_code == 202, (response.status_code, response.content[:300])
     run_id = json.loads(response.content)["run"]["id"]
-    # The runner thread writes the row as finished last; joining it avoids polling SQLite,
-    # whose readers make the runner's progress UPDATEs wait (rollback journal, busy timeout).
-    runner = [t for t in threading.enumerate() if t.name == f"queueboard-run-{run_id}"]
-    for thread in runner:
-        thread.join(600)
+    # Runs are done by the process's pool of bulk workers (queues/actions/run_pool.py).
     while BulkRun.objects.filter(pk=run_id).values_list("status", flat=True).get() in (
+        BulkRun.Status.QUEUED,
         BulkRun.Status.RUNNING,
         BulkRun.Status.CANCELLING,
     ):
