@@ -14,5 +14,6 @@ fi
 "$PYTHON" bench/overview_vs_bull_board.py
 "$PYTHON" bench/failed_page_scaling.py
 "$PYTHON" bench/search.py
+"$PYTHON" bench/search_starvation.py
 [ -d tests/node/node_modules/bullmq ] || (cd tests/node && npm ci --no-audit --no-fund)
 "$PYTHON" bench/retry_100k.py

@@ -1,10 +1,10 @@
 """What one job search costs on BullMQ, and how long it holds Redis, with the default bounds.
 
-A search runs inside the page script: it reads the state's jobs in the list's order, at most
-``SEARCH_SCAN_LIMIT`` (10,000) of them and at most 4 MB of their names, data and failure
-reasons, and matches the text there. Redis runs one script at a time, so the time one search
-takes on the server is the time it holds every other client of that Redis. This measures it in
-the worst shapes for a search:
+A search reads the state's jobs in the list's order, at most ``SEARCH_SCAN_LIMIT`` (10,000) of
+them and at most 4 MB of their names, data and failure reasons, and matches the text there, in
+short calls of the search script (at most 250 jobs or 256 KB each). Redis runs one script at a
+time, so the time one call takes on the server is the time it holds every other client of that
+Redis; between calls it serves them. This measures both in the worst shapes for a search:
 
 - a state of 1,000,000 small failed jobs: a text that matches nothing (the whole 10,000-job
   window is read) and one that matches every job (the same window, and a page of rows built);
@@ -15,7 +15,7 @@ the worst shapes for a search:
 The standalone board (BullMQ backend only) answers ``api/queues/bullmq/<queue>/jobs`` under one
 daphne process, to a staff user's session, over keep-alive HTTP on loopback. Server time per
 search is the ``EVALSHA`` time from ``INFO commandstats`` (the commands run inside the script
-are part of it).
+are part of it), per request and per call.
 
     python bench/search.py [--big 1000000] [--requests 30]
 """
@@ -76,7 +76,15 @@ def main() -> None:
         with common.step(f"writing {HEAVY_JOBS} waiting jobs of {HEAVY_BYTES:,} bytes"):
             seed_heavy(server.url, heavy)
 
-        port, session, _env = common.start_board(stack, server.url)
+        # One search's cost is measured here, not the bounds on many (search_starvation.py):
+        # the rate limit is lifted for the 100 searches of this script.
+        env = common.temp_board_env(stack, server.url)
+        env["DJANGO_SETTINGS_MODULE"] = "override_settings"
+        env["BENCH_QUEUEBOARD"] = json.dumps({"SEARCH_RATE_LIMIT": 1_000_000})
+        with common.step("migrating and logging in"):
+            session = common.prepare_database(env)
+        with common.step("starting daphne"):
+            port = common.start_daphne(stack, env)
 
         cases = [
             ("plain failed list (no search)", big, "failed", ""),
@@ -105,7 +113,8 @@ def main() -> None:
                     assert status == 200, status
                 calls_after, usec_after = evalsha_usec(stats)
             calls = max(calls_after - calls_before, 1)
-            server_ms = (usec_after - usec_before) / calls / 1000
+            server_ms = (usec_after - usec_before) / args.requests / 1000
+            per_call_ms = (usec_after - usec_before) / calls / 1000
             search = answer.get("search") or {}
             rows.append(
                 [
@@ -114,6 +123,8 @@ def main() -> None:
                     f"{search['in_state']:,}" if search else f"{answer['total']:,}",
                     f"{answer['total']:,}" if search else "—",
                     f"{server_ms:.1f}",
+                    f"{calls / args.requests:g}",
+                    f"{per_call_ms:.1f}",
                     f"{common.median_ms(times):.1f}",
                     f"{common.p95_ms(times):.1f}",
                 ]
@@ -135,7 +146,9 @@ def main() -> None:
                     "jobs read",
                     "jobs in the state",
                     "matches",
-                    "Redis held per request, ms (EVALSHA)",
+                    "Redis time per request, ms (EVALSHA)",
+                    "script calls per request (one: the counts)",
+                    "Redis held per call, ms",
                     "API median ms",
                     "API p95 ms",
                 ],
@@ -143,8 +156,9 @@ def main() -> None:
             ),
             "",
             "Reading: a search costs in proportion to what it reads, never to the size of the "
-            "state; the two bounds (jobs and bytes) cap how long one search can hold Redis. "
-            "Lower `SEARCH_SCAN_LIMIT` in `QUEUEBOARD` to hold it for less.",
+            "state; the two bounds (jobs and bytes) cap what one search costs Redis in all, "
+            "and the slices cap how long one call holds it. Lower `SEARCH_SCAN_LIMIT` in "
+            "`QUEUEBOARD` to cost less.",
         ]
         result = common.write_result(
             "search", "Job search on BullMQ: cost and bounds", sections, server.url
