@@ -16,6 +16,8 @@ class Board(models.Model):
         default_permissions = ()
         permissions = [
             ("retry_jobs", "Can retry jobs"),
+            # Besides retry_jobs: re-running jobs that completed (one, a selection, or all).
+            ("rerun_completed_jobs", "Can re-run completed jobs"),
             ("promote_jobs", "Can promote delayed jobs"),
             ("remove_jobs", "Can remove jobs"),
             ("clean_queues", "Can clean old jobs from queues"),

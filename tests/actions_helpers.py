@@ -11,6 +11,7 @@ from django.urls import reverse
 
 ALL_ACTION_PERMISSIONS = (
     "retry_jobs",
+    "rerun_completed_jobs",
     "promote_jobs",
     "remove_jobs",
     "clean_queues",

@@ -19,8 +19,8 @@ from tests.fixtures_bullmq import where_jobs_are, write_finished_jobs
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Q = "py-basic"
-PERMISSIONS = ("retry_jobs", "promote_jobs", "remove_jobs", "clean_queues", "pause_queues",
-               "empty_queues")  # fmt: skip
+PERMISSIONS = ("retry_jobs", "rerun_completed_jobs", "promote_jobs", "remove_jobs",
+               "clean_queues", "pause_queues", "empty_queues")  # fmt: skip
 
 
 def grant(user: Any, *codenames: str) -> Any:

@@ -3,7 +3,9 @@ visible, a hidden and a read-only queue. Each cell states the expected outcome; 
 success (a 2xx/3xx where a refusal is expected) fails the test.
 
 The number of cells is ``len(VISITORS) * len(QUEUE_KINDS) * len(ENDPOINTS)`` (see
-``test_matrix_size``); WebSocket routes have their own refusal tests in the live suite.
+``test_matrix_size``), plus the sections below with their own sizes: the audit log, and
+re-running completed jobs (``rerun_completed_jobs``); WebSocket routes have their own refusal
+tests in the live suite.
 """
 
 from __future__ import annotations
@@ -262,4 +264,83 @@ def test_audit_log_matrix(
         shown = marker in response.content.decode()
         if response.status_code not in statuses or shown != seen:
             mismatches.append((view, response.status_code, shown))
+    assert mismatches == []
+
+
+# -- re-running completed jobs: its own permission -----------------------------------------------
+# On a BullMQ queue with failed and completed jobs: retrying a failed job (one, or all) needs
+# ``retry_jobs``; re-running a completed one (one, by the page or the API, or all of them, and
+# their confirmation) needs ``rerun_completed_jobs`` besides.
+
+RERUN_VISITORS = ("staff", "retrier", "rerunner", "operator", "superuser")
+RERUN_GRANTS = {
+    "retrier": ("retry_jobs",),
+    "rerunner": ("retry_jobs", "rerun_completed_jobs"),
+    "operator": ALL_ACTION_PERMISSIONS,
+}
+
+
+def _bull(name: str, state: JobState, n: int, *extra: str) -> Callable[[Any], str]:
+    return lambda ids: reverse(name, args=["bullmq", "contract", ids[state][n], *extra])
+
+
+def _bull_queue(action: str) -> Callable[[Any], str]:
+    return lambda ids: reverse("queues:api-queue-action", args=["bullmq", "contract", action])
+
+
+RERUN_ENDPOINTS = (
+    Endpoint("api-retry-failed", "post", _bull("queues:api-job-action", JobState.FAILED, 0,
+             "retry"), "retry"),
+    Endpoint("api-retry-completed", "post", _bull("queues:api-job-action", JobState.COMPLETED, 0,
+             "retry"), "rerun"),
+    Endpoint("page-retry-completed", "post", _bull("queues:job-action", JobState.COMPLETED, 1,
+             "retry"), "rerun"),
+    Endpoint("confirm-rerun-all", "get", lambda ids: reverse(
+        "queues:queue-action", args=["bullmq", "contract", "retry-all"]) + "?state=completed",
+             "rerun"),
+    Endpoint("api-rerun-all", "post", _bull_queue("retry-all"), "rerun",
+             {"state": "completed", "limit": 1}),
+    Endpoint("api-retry-all-failed", "post", _bull_queue("retry-all"), "retry",
+             {"state": "failed", "limit": 1}),
+)  # fmt: skip
+
+
+def rerun_expected(visitor: str, endpoint: Endpoint) -> set[int] | range:
+    if visitor == "staff":
+        return {403}
+    if endpoint.kind == "retry" or visitor != "retrier":
+        return SUCCESS
+    return {403}
+
+
+def test_rerun_matrix_size() -> None:
+    assert len(RERUN_VISITORS) * len(RERUN_ENDPOINTS) == 30
+
+
+@pytest.mark.parametrize("visitor", RERUN_VISITORS)
+def test_rerun_permission_matrix(
+    visitor: str, bullmq_contract_env: ContractEnv, django_user_model: Any
+) -> None:
+    from tests.actions_helpers import wait_for_run
+
+    user = django_user_model.objects.create_user(
+        visitor, password="pw", is_staff=True, is_superuser=visitor == "superuser"
+    )
+    if visitor in RERUN_GRANTS:
+        user = grant(user, *RERUN_GRANTS[visitor])
+    client = Client()
+    client.force_login(user)
+    mismatches, runs = [], []
+    for endpoint in RERUN_ENDPOINTS:
+        url = endpoint.url(bullmq_contract_env.ids)
+        if endpoint.method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, endpoint.data or {}, content_type="application/json")
+        if response.status_code == 202:
+            runs.append(response.json()["run"]["id"])
+        if response.status_code not in rerun_expected(visitor, endpoint):
+            mismatches.append((endpoint.name, response.status_code))
+    for run_id in runs:
+        assert wait_for_run(client, run_id)["status"] == "finished"
     assert mismatches == []

@@ -12,16 +12,23 @@ from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound
 from ..models import AuditEntry
 from ..reading import forget
+from ..states import JobState
 from . import audit
 from .errors import ActionRefused, JobConflict
-from .permissions import refusal
+from .permissions import may_rerun_completed, refusal
 
 
 async def check_allowed(
-    user: Any, backend: QueueBackend, queue: str, action: Any, job_ids: list[str] | None = None
+    user: Any,
+    backend: QueueBackend,
+    queue: str,
+    action: Any,
+    job_ids: list[str] | None = None,
+    state: JobState | None = None,
 ) -> None:
-    """Raise ``ActionRefused`` (and audit the refusal) unless ``user`` may do ``action``."""
-    reason = await sync_to_async(refusal)(user, backend, queue, action)
+    """Raise ``ActionRefused`` (and audit the refusal) unless ``user`` may do ``action``
+    (on jobs of ``state``, when known: re-running completed jobs needs more)."""
+    reason = await sync_to_async(refusal)(user, backend, queue, action, state)
     if reason is not None:
         await audit.record(
             user,
@@ -66,9 +73,14 @@ async def audited(
 async def act_on_jobs(
     user: Any, backend: QueueBackend, queue: str, action: JobAction, job_ids: list[str]
 ) -> ActionOutcome:
+    """A retry re-runs completed jobs only for users who may (``RERUN_COMPLETED``); for
+    others the backend skips them, in the same atomic step."""
+    rerun = action == JobAction.RETRY and await sync_to_async(may_rerun_completed)(
+        user, backend, queue
+    )
     return await audited(
         user, backend, queue, action,
-        lambda: backend.act_on_jobs(queue, action, job_ids),
+        lambda: backend.act_on_jobs(queue, action, job_ids, retry_completed=rerun),
         lambda result: summary(action, result),
         job_ids,
     )  # fmt: skip
@@ -77,13 +89,18 @@ async def act_on_jobs(
 async def act_on_job(
     user: Any, backend: QueueBackend, queue: str, action: JobAction, job_id: str
 ) -> ActionOutcome:
-    """One job: a skip becomes ``JobNotFound`` (404) or ``JobConflict`` (409)."""
+    """One job: a skip becomes ``JobNotFound`` (404), ``ActionRefused`` (403: a completed job,
+    for a user who may not re-run it) or ``JobConflict`` (409)."""
     result = await act_on_jobs(user, backend, queue, action, [job_id])
     problems = result.skipped + result.failed
     if problems:
         skip = problems[0]
         if skip.missing:
             raise JobNotFound(queue, job_id)
+        if action == JobAction.RETRY and skip.state == JobState.COMPLETED:
+            reason = await sync_to_async(refusal)(user, backend, queue, action, skip.state)
+            if reason is not None:
+                raise ActionRefused(reason)
         raise JobConflict(skip.reason, skip.state)
     return result
 

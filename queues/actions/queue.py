@@ -7,8 +7,9 @@ from typing import Any
 from ..backends.actions import QueueAction, QueueActionParams
 from ..backends.base import QueueBackend
 from ..models import BulkRun
+from ..states import JobState
 from .bulk import start_run
-from .jobs import audited
+from .jobs import audited, check_allowed
 from .params import queue_params
 
 IMMEDIATE = (QueueAction.PAUSE, QueueAction.RESUME)
@@ -30,6 +31,9 @@ async def perform(
     if action in IMMEDIATE:
         await set_paused(user, backend, queue, action)
         return None
+    if action == QueueAction.RETRY_ALL and params.state == JobState.COMPLETED:
+        # Re-running completed jobs needs more than retry_jobs (``permissions``).
+        await check_allowed(user, backend, queue, action, state=params.state)
     return await start_run(user, backend, queue, action, params)
 
 

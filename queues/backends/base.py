@@ -81,11 +81,15 @@ class QueueBackend(ABC):
 
     # -- acting (each raises NotImplementedError where the capability flag is False) ---------
 
-    async def act_on_jobs(self, queue: str, action: JobAction, job_ids: list[str]) -> ActionOutcome:
+    async def act_on_jobs(
+        self, queue: str, action: JobAction, job_ids: list[str], *, retry_completed: bool = True
+    ) -> ActionOutcome:
         """Retry, promote or remove these jobs, each atomically, in as few round trips as can be.
 
         A job that is missing, has moved to another state, or is running is skipped with the
-        reason (and its current state); nothing is duplicated or lost.
+        reason (and its current state); nothing is duplicated or lost. With ``retry_completed``
+        False, a retry leaves completed jobs alone (skipped, their state ``COMPLETED``): the
+        check is part of the atomic step, so a job completing meanwhile is not re-run.
         """
         raise NotImplementedError
 

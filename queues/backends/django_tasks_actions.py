@@ -51,7 +51,10 @@ class TaskActionsMixin:
     _rows: Any
     _database_errors: Any
 
-    async def act_on_jobs(self, queue: str, action: JobAction, job_ids: list[str]) -> ActionOutcome:
+    async def act_on_jobs(
+        self, queue: str, action: JobAction, job_ids: list[str], *, retry_completed: bool = True
+    ) -> ActionOutcome:
+        # Completed tasks are never retried here (no supports_retry_completed).
         with self._database_errors():
             return await sync_to_async(self._act_on_jobs)(queue, action, job_ids)
 

@@ -67,7 +67,7 @@ async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) 
     data = request.POST if request.method == "POST" else request.GET
     params = queue_params(backend, chosen, data)
     if request.method == "GET":  # the confirmation: refused as a POST would be, not recorded
-        reason = await sync_to_async(refusal)(request.user, backend, queue, chosen)
+        reason = await sync_to_async(refusal)(request.user, backend, queue, chosen, params.state)
         if reason is not None:
             raise ActionRefused(reason)
         count = await backend.count_for(queue, chosen, params)

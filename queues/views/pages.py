@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from ..actions.params import CLEANABLE
-from ..actions.permissions import allowed_actions
+from ..actions.permissions import RERUN_COMPLETED_ACTION, allowed_actions
 from ..backends.base import QueueBackend
 from ..backends.errors import JobNotFound
 from ..backends.types import JobPage, JobQuery, Payload, QueueSummary
@@ -31,7 +31,7 @@ def selection_actions(
 ) -> list[tuple[str, str]]:
     """The buttons for selected jobs in a list of ``state``: (action, label)."""
     retryable = state == JobState.FAILED or (
-        state == JobState.COMPLETED and backend.supports_retry_completed
+        state == JobState.COMPLETED and RERUN_COMPLETED_ACTION in allowed
     )
     buttons = [
         ("retry", "Retry selected", retryable),

@@ -213,13 +213,15 @@ class BullMQActionsMixin:
     pool: Any
     _require_queue: Callable[..., Any]
 
-    async def act_on_jobs(self, queue: str, action: JobAction, job_ids: list[str]) -> ActionOutcome:
+    async def act_on_jobs(
+        self, queue: str, action: JobAction, job_ids: list[str], *, retry_completed: bool = True
+    ) -> ActionOutcome:
         client = self.pool.get().redis
         keys = QueueKeys(self.prefix, queue)
         with self.pool.translate_errors():
             await self._require_queue(client, queue)
             if action == JobAction.RETRY:
-                return await _retry(client, keys, job_ids)
+                return await _retry(client, keys, job_ids, retry_completed)
             if action == JobAction.PROMOTE:
                 return await _promote(client, keys, job_ids)
             return await _remove(client, keys, job_ids)
@@ -276,7 +278,9 @@ def _reprocess_call(
     )
 
 
-async def _retry(client: Any, keys: QueueKeys, job_ids: list[str]) -> ActionOutcome:
+async def _retry(
+    client: Any, keys: QueueKeys, job_ids: list[str], retry_completed: bool = True
+) -> ActionOutcome:
     scripts = scripts_for(client)
     reads = await send(
         client,
@@ -297,7 +301,9 @@ async def _retry(client: Any, keys: QueueKeys, job_ids: list[str]) -> ActionOutc
     for job_id, (exists, opts, failed, completed) in zip(job_ids, reads, strict=True):
         if exists != 1:
             outcome.skipped.append(_missing(job_id))
-        elif _present(failed) or _present(completed):
+        elif _present(completed) and not _present(failed) and not retry_completed:
+            outcome.skipped.append(Skip(job_id, _completed(job_id), JobState.COMPLETED))
+        elif _present(failed) or (_present(completed) and retry_completed):
             state = "failed" if _present(failed) else "completed"
             tried[job_id] = state
             calls.append([_reprocess_call(scripts, keys, job_id, state, _lifo(opts))])
@@ -421,6 +427,10 @@ def _is_job_reply(reply: Any) -> bool:
 
 def _missing(job_id: str) -> Skip:
     return Skip(job_id, f"Job {job_id} was not found.", missing=True)
+
+
+def _completed(job_id: str) -> str:
+    return f"Job {job_id} is completed; only failed jobs were retried."
 
 
 def _running(job_id: str) -> str:
