@@ -125,6 +125,7 @@ def test_the_block_ran_as_written_into_the_scratch_directory(
     assert "+ daphne -b 127.0.0.1 -p " in log and "Superuser created successfully." in log
 
 
+@pytest.mark.node
 def test_static_files_are_served_hashed_with_their_type_and_cached_a_year(
     production: tuple[ServedBoard, str], node_produce: Callable[[str], Any]
 ) -> None:
@@ -137,6 +138,7 @@ def test_static_files_are_served_hashed_with_their_type_and_cached_a_year(
     assert served_assets(board.origin, named) == expected_assets(named, IMMUTABLE)
 
 
+@pytest.mark.node
 def test_gzip_for_clients_that_accept_it(
     production: tuple[ServedBoard, str], node_produce: Callable[[str], Any]
 ) -> None:
@@ -154,6 +156,7 @@ def test_gzip_for_clients_that_accept_it(
 
 
 @pytest.mark.browser
+@pytest.mark.node
 def test_in_chromium_after_logging_in_the_board_is_styled_and_live(
     chromium: Browser, node_worker: NodeWorker, redis_url: str, tmp_path: Path
 ) -> None:
@@ -174,6 +177,7 @@ def test_in_chromium_after_logging_in_the_board_is_styled_and_live(
 
 
 @pytest.mark.browser
+@pytest.mark.node
 def test_screenshots_at_phone_tablet_and_desktop_widths_light_and_dark(
     production: tuple[ServedBoard, str], chromium: Browser, node_produce: Callable[[str], Any]
 ) -> None:
