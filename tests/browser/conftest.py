@@ -205,8 +205,16 @@ def open_board_page(
     context.add_cookies(
         [{"name": "sessionid", "value": session, "url": live_board.url, "httpOnly": True}]
     )
-    page = context.new_page()
-    board = BoardPage(page=page, origin=live_board.url)
+    board = watched_page(context.new_page(), live_board.url)
+    try:
+        yield board
+    finally:
+        context.close()
+
+
+def watched_page(page: Page, origin: str) -> BoardPage:
+    """``page`` as a ``BoardPage`` of ``origin``, recording its errors, requests and dialogs."""
+    board = BoardPage(page=page, origin=origin)
 
     def on_console(message: ConsoleMessage) -> None:
         # Chromium asks for /favicon.ico on its own for documents without an icon link (JSON).
@@ -232,10 +240,7 @@ def open_board_page(
     page.on("requestfailed", on_failed)
     page.on("websocket", lambda socket: board.websockets.append(socket.url))
     page.on("dialog", on_dialog)
-    try:
-        yield board
-    finally:
-        context.close()
+    return board
 
 
 @pytest.fixture(scope="session")
