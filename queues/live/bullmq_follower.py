@@ -106,6 +106,7 @@ class BullMQFollower:
                 await self._flush(client, batch)
                 last_flush = time.monotonic()
             if now >= next_poll:
+                await self._follow(client, self._watched_names())
                 await self._poll_logs(client)
                 next_poll = now + options.poll
             if now >= next_resync:
@@ -119,6 +120,13 @@ class BullMQFollower:
     async def _names(self, client: redis.asyncio.Redis) -> list[str]:
         names = await self.backend.discovery.names(client)
         return [name for name in names if not self.backend.is_queue_hidden(name)]
+
+    def _watched_names(self) -> list[str]:
+        """Queues whose pages (or job pages) viewers have open: a queue created after discovery
+        last ran is followed as soon as someone opens it, not once discovery's cache runs out."""
+        alias = self.backend.alias
+        names = self.watches.queues(alias) | {queue for queue, _ in self.watches.jobs(alias)}
+        return sorted(name for name in names if not self.backend.is_queue_hidden(name))
 
     async def _follow(self, client: redis.asyncio.Redis, names: Iterable[str]) -> None:
         """Add the events streams of new queues, from their newest entry on."""
