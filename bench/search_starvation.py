@@ -290,8 +290,9 @@ def main() -> None:
                 rows,
             ),
             "",
-            "Reading: before, the victim got a few round trips a second: each search held "
-            "Redis for its whole read, and with 8 of them queued the victim waited behind them. "
+            "Reading: before, the victim's round trips fell to a small fraction of their pace: "
+            "each search held Redis for its whole read, and with 8 of them queued the victim "
+            "waited behind them. "
             "With the bounds the victim keeps about the pace it has with no attack: one search "
             "of the user runs at a time (the other loops get a quick 429), a limited number per "
             "minute, each as many short calls. Slicing alone is not enough: each call is short, "
