@@ -16,6 +16,10 @@ TIME_ZONE          the time zone of dates shown (default "UTC")
 STATIC_ROOT        where collectstatic puts the static files (default "staticfiles")
 LOG_LEVEL          the root logger's level (default "INFO")
 SESSION_COOKIE_AGE seconds a login lasts (default 43200, 12 hours)
+LOGIN_FAILURES, LOGIN_ADDRESS_FAILURES, LOGIN_WINDOW  failed logins refused beyond, per account
+                   (default 5) and per address (default 20), in a window of seconds (default 900)
+CACHE_REDIS_URL    a Redis for Django's cache, so that rate limits (logins, searches) hold across
+                   several board processes (default: each process its own memory)
 
 HTTPS (see the README's HTTPS section; `check --deploy` passes with these set):
 HTTPS              "1" when users reach the board over HTTPS: secure session and CSRF cookies,
@@ -138,6 +142,20 @@ QUEUEBOARD: dict[str, Any] = {
     # Tabs polling the overview share one read of the queue server per second and process.
     "COUNTS_CACHE_SECONDS": float(os.environ.get("QUEUEBOARD_COUNTS_CACHE_SECONDS", "1")),
 }
+
+# Failed logins on /login/ and /admin/login/ (board/login_throttle.py).
+BOARD_LOGIN_FAILURES = int(os.environ.get("LOGIN_FAILURES", "5"))
+BOARD_LOGIN_ADDRESS_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FAILURES", "20"))
+BOARD_LOGIN_WINDOW = int(os.environ.get("LOGIN_WINDOW", "900"))
+
+if os.environ.get("CACHE_REDIS_URL"):
+    # Rate-limit counters (queues.limits) shared by every board process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_REDIS_URL"],
+        }
+    }
 
 if os.environ.get("CHANNEL_REDIS_URL"):
     CHANNEL_LAYERS = {

@@ -73,3 +73,25 @@ def test_logins_last_twelve_hours_unless_configured(tmp_path: Path) -> None:
     assert "age 43200" in default.stdout, default.stderr
     configured = run_manage(tmp_path, "shell", "-c", show, SESSION_COOKIE_AGE="900")
     assert "age 900" in configured.stdout, configured.stderr
+
+
+def test_login_throttle_and_shared_cache_from_the_environment(tmp_path: Path) -> None:
+    show = (
+        "from django.conf import settings; from django.core.cache import caches;"
+        "print('limits', settings.BOARD_LOGIN_FAILURES, settings.BOARD_LOGIN_ADDRESS_FAILURES,"
+        " settings.BOARD_LOGIN_WINDOW); print('cache', type(caches['default']).__name__)"
+    )
+    default = run_manage(tmp_path, "shell", "-c", show)
+    assert "limits 5 20 900" in default.stdout and "cache LocMemCache" in default.stdout
+    configured = run_manage(
+        tmp_path,
+        "shell",
+        "-c",
+        show,
+        LOGIN_FAILURES="3",
+        LOGIN_ADDRESS_FAILURES="9",
+        LOGIN_WINDOW="60",
+        CACHE_REDIS_URL="redis://127.0.0.1:1/0",
+    )
+    assert "limits 3 9 60" in configured.stdout, configured.stderr
+    assert "cache RedisCache" in configured.stdout
