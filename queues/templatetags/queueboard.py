@@ -138,14 +138,17 @@ def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
     cells = []
     for state in backend.states:
         n = int(counts.get(state, 0))
-        value, label = _STATE_TEXT[state]
+        value, label, title = _STATE_TEXT[state]
         cells.append(
             f'<td class="num state-{value}{" has-jobs" if n else ""}">'
-            f'<a href="{url}?state={value}" aria-label="{n} {label} jobs in {name}">{n}</a></td>'
+            f'<a href="{url}?state={value}" aria-label="{n} {label} jobs in {name}"'
+            f' data-label="{title}">{n}</a></td>'
         )
     return mark_safe("".join(cells))  # noqa: S308 - every variable part is escaped above
 
 
+#: Per state: its value, its label in a sentence, and its label (the cards' caption).
 _STATE_TEXT = {
-    state: (html.escape(state.value), html.escape(state.label.lower())) for state in JobState
+    state: (html.escape(state.value), html.escape(state.label.lower()), html.escape(state.label))
+    for state in JobState
 }
