@@ -64,6 +64,13 @@ def count_for(counts: dict, state: object) -> int:
     return int(counts.get(state, 0))
 
 
+@register.filter
+def read_only_on(queue: object, backend: Any) -> bool:
+    """``{{ queue.name|read_only_on:backend }}``: whether no action may change the queue
+    (its backend's ``READ_ONLY`` or ``READ_ONLY_QUEUES``)."""
+    return bool(backend.is_queue_read_only(str(queue)))
+
+
 @register.filter(expects_localtime=True)
 def iso(moment: datetime | None) -> str:
     """``date:'c'`` (ISO 8601 in the current time zone), for the job lists' hot path."""
