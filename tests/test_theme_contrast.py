@@ -1,4 +1,5 @@
-"""Text on the board's coloured buttons is readable in both themes (WCAG AA, 4.5:1)."""
+"""Text on the board's colours is readable in both themes (WCAG AA, 4.5:1): coloured buttons,
+body text, links, and each job state's colour and tint."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from queues.states import JobState
 
 CSS = Path(__file__).resolve().parent.parent / "queues" / "static" / "queues" / "queueboard.css"
 
@@ -43,3 +46,38 @@ def test_body_text_is_readable(theme: str) -> None:
     colours = {**themes()["light"], **themes()[theme]}
     assert contrast(colours["fg"], colours["bg"]) >= 4.5
     assert contrast(colours["muted"], colours["panel"]) >= 4.5
+
+
+STATES = [state.value for state in JobState]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("state", STATES)
+def test_each_state_has_a_colour_and_a_tint_readable_everywhere(theme: str, state: str) -> None:
+    """A state's colour labels it on the panel, on the page and on its tint (badges, counts);
+    body text stays readable on the tint too (the current tab's pill)."""
+    defined = themes()[theme]
+    assert state in defined and f"{state}-bg" in defined, f"--{state}/--{state}-bg in {theme}"
+    colours = {**themes()["light"], **defined}
+    colour, tint = colours[state], colours[f"{state}-bg"]
+    for background in (colours["panel"], colours["bg"], tint):
+        assert contrast(colour, background) >= 4.5, (state, colour, background)
+    assert contrast(colours["fg"], tint) >= 4.5
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_state_class_sets_its_colour_and_tint(state: str) -> None:
+    """``.state-<name>`` (tabs, overview cells, state labels) points at the state's pair."""
+    rule = re.search(rf"\.state-{state} \{{([^}}]*)\}}", CSS.read_text(encoding="utf-8"))
+    assert rule, f".state-{state}"
+    assert f"--state: var(--{state});" in rule.group(1)
+    assert f"--state-bg: var(--{state}-bg);" in rule.group(1)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_links_and_quiet_text_are_readable(theme: str) -> None:
+    colours = {**themes()["light"], **themes()[theme]}
+    for background in ("panel", "bg"):
+        assert contrast(colours["accent"], colours[background]) >= 4.5
+    assert contrast(colours["muted"], colours["bg"]) >= 4.5
+    assert contrast(colours["muted"], colours["hover"]) >= 4.5  # the read-only badge
