@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -33,13 +34,37 @@ VIEWER = {"username": "viewer", "password": "viewer-pass-8126"}
 
 
 @pytest.fixture(scope="module")
-def host_site(
-    redis_server: RedisServer, node_modules: Path, tmp_path_factory: pytest.TempPathFactory
-) -> HostSite:
+def site_redis(redis_server: RedisServer) -> str:
+    """The private Redis the site's settings name: running, emptied once for the module."""
+    if redis_server.process is None or redis_server.process.poll() is not None:
+        redis_server.start()  # a fault test may have stopped it
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return redis_server.url
+
+
+@pytest.fixture(scope="module")
+def host_site(site_redis: str, tmp_path_factory: pytest.TempPathFactory) -> HostSite:
     """The site the README's steps build, against the private Redis; built once per module."""
-    site = build_host_site(tmp_path_factory.mktemp("host-site"), redis_server.url)
+    site = build_host_site(tmp_path_factory.mktemp("host-site"), site_redis)
     site.create_user(VIEWER["username"], VIEWER["password"], staff=True)
     return site
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test's report ends with the log of the server it used."""
+    report = yield
+    if report.failed:
+        for name in ("asgi_server", "wsgi_server"):
+            deployment = getattr(item, "funcargs", {}).get(name)
+            if isinstance(deployment, Deployment):
+                server = deployment.server
+                report.sections.append((f"{server.name} log (end)", server.log_tail()))
+    return report
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +122,12 @@ def seed(redis_url: str, server: str) -> Queues:
 def asgi_server(
     request: pytest.FixtureRequest,
     host_site: HostSite,
-    redis_server: RedisServer,
+    site_redis: str,
+    node_modules: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Deployment]:
     """The site under each ASGI server the README names, DEBUG=False, with its queues."""
-    queues = seed(redis_server.url, request.param)
+    queues = seed(site_redis, request.param)
     log = tmp_path_factory.mktemp(request.param) / "server.log"
     with serve(host_site, request.param, log) as server:
         yield Deployment(server, queues)
@@ -109,11 +135,14 @@ def asgi_server(
 
 @pytest.fixture(scope="module")
 def wsgi_server(
-    host_site: HostSite, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+    host_site: HostSite,
+    site_redis: str,
+    node_modules: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Deployment]:
     """The site under gunicorn (``gunicorn mysite.wsgi``), DEBUG=False, with its queues."""
     queues = Queues("gunicorn")
-    (queues.retry_job,) = failed_by_a_worker(redis_server.url, queues.name("retry"), 1)
+    (queues.retry_job,) = failed_by_a_worker(site_redis, queues.name("retry"), 1)
     log = tmp_path_factory.mktemp("gunicorn") / "server.log"
     with serve(host_site, "gunicorn", log) as server:
         yield Deployment(server, queues)

@@ -30,7 +30,6 @@ from tests.deploy.conftest import (
     worker,
 )
 from tests.deploy.host_site import SUPERUSER, HostSite
-from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -85,6 +84,10 @@ def test_login_styles_and_long_cached_static_files(admin_page: BoardPage) -> Non
     admin_page.goto(BOARD)
     expect(page.get_by_role("heading", name="Queues", exact=True)).to_be_visible()
     expect(page.locator(".qb-user")).to_have_text(SUPERUSER["username"])
+    # Both backends of the README's settings answer: BullMQ's queues, Django Tasks' default.
+    expect(page.locator("#backend-bullmq tr.qb-queue-row").first).to_be_visible()
+    expect(page.locator('#backend-tasks tr.qb-queue-row[data-queue="default"]')).to_be_visible()
+    expect(page.locator(".qb-problem")).to_have_count(0)
     assert_styled(admin_page)
     expect(page.locator("#qb-live")).to_have_attribute("data-live", "live")
 
@@ -153,9 +156,9 @@ def test_every_htmx_swap_keeps_one_header(admin_page: BoardPage, asgi_server: De
 
 
 def test_a_new_job_appears_live_and_a_retried_job_is_processed(
-    admin_page: BoardPage, asgi_server: Deployment, redis_server: RedisServer
+    admin_page: BoardPage, asgi_server: Deployment, site_redis: str
 ) -> None:
-    page, queues, url = admin_page.page, asgi_server.queues, redis_server.url
+    page, queues, url = admin_page.page, asgi_server.queues, site_redis
     admin_page.goto(queue_path(queues.name("live")))
     expect(page.locator("#qb-live")).to_have_attribute("data-live", "live")
     rows = page.locator("#job-list tr.qb-job-row")
@@ -184,7 +187,7 @@ def test_a_new_job_appears_live_and_a_retried_job_is_processed(
 
 
 def test_a_staff_user_without_permissions_sees_no_actions_and_gets_403(
-    chromium: Browser, asgi_server: Deployment, redis_server: RedisServer
+    chromium: Browser, asgi_server: Deployment, site_redis: str
 ) -> None:
     server, queue = asgi_server.server, asgi_server.queues.name("denied")
     job_id = asgi_server.queues.denied_job
@@ -206,12 +209,15 @@ def test_a_staff_user_without_permissions_sees_no_actions_and_gets_403(
         )
         assert response.status == 403, response.text()
         assert "queues.retry_jobs" in response.json()["error"]["message"]
-        assert count(redis_server.url, queue, "failed") == 1
+        assert count(site_redis, queue, "failed") == 1
         board.assert_clean()
 
 
 def test_log_out_from_the_header(admin_page: BoardPage, asgi_server: Deployment) -> None:
     page = admin_page.page
+    logout = page.locator("header.qb-header form:has(button)")
+    expect(logout).to_have_attribute("action", "/admin/logout/")
+    expect(logout).to_have_attribute("method", "post")
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/admin/login/"))
     admin_page.goto(BOARD)
@@ -221,7 +227,7 @@ def test_log_out_from_the_header(admin_page: BoardPage, asgi_server: Deployment)
 
 
 def test_under_gunicorn_pages_work_and_live_updates_fall_back_to_polling(
-    chromium: Browser, host_site: HostSite, wsgi_server: Deployment, redis_server: RedisServer
+    chromium: Browser, host_site: HostSite, wsgi_server: Deployment, site_redis: str
 ) -> None:
     server, queue = wsgi_server.server, wsgi_server.queues.name("retry")
     job_id = wsgi_server.queues.retry_job
@@ -241,7 +247,7 @@ def test_under_gunicorn_pages_work_and_live_updates_fall_back_to_polling(
         expect(page.locator("#job-state")).to_have_text("Waiting")
         expect(page.locator("#qb-live")).to_have_attribute("data-live", "polling")
         board.mark_document()
-        with worker(redis_server.url, queue):
+        with worker(site_redis, queue):
             expect(page.locator("#job-state")).to_have_text("Completed", timeout=15_000)
         assert board.same_document()
         # The refused WebSockets are the only errors: gunicorn answers them as plain requests.
