@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: An interpreter inside a virtual environment named by an absolute path, or a home folder.
-MACHINE_PATHS = r"/[A-Za-z0-9_./-]*venv[A-Za-z0-9_.-]*/bin/python|/home/[a-z]+/|/work/venv"
+#: ("[v]" so that the pattern does not match its own line.)
+MACHINE_PATHS = r"/[A-Za-z0-9_./-]*venv[A-Za-z0-9_.-]*/bin/python|/home/[a-z]+/|/work/[v]env"
 
 
 def test_no_file_names_a_path_of_one_machine() -> None:
