@@ -277,8 +277,11 @@ def board_env(redis_url: str, db_path: Path) -> dict[str, str]:
     return env
 
 
-def prepare_database(env: dict[str, str]) -> str:
-    """Migrate the SQLite file, create a staff user and return a logged-in session key."""
+def prepare_database(env: dict[str, str], cwd: Path = ROOT) -> str:
+    """Migrate the SQLite file, create a staff user and return a logged-in session key.
+
+    ``cwd``: the tree whose board is prepared (another checkout's, for a "before" case).
+    """
     code = (
         "import django; django.setup()\n"
         "from django.core.management import call_command\n"
@@ -291,7 +294,7 @@ def prepare_database(env: dict[str, str]) -> str:
         "print(client.cookies['sessionid'].value)\n"
     )
     result = subprocess.run(
-        [PYTHON, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        [PYTHON, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise RuntimeError(f"Preparing the database failed:\n{result.stderr}")
@@ -299,15 +302,16 @@ def prepare_database(env: dict[str, str]) -> str:
 
 
 def start_daphne_process(
-    stack: contextlib.ExitStack, env: dict[str, str], stderr: Any = None
+    stack: contextlib.ExitStack, env: dict[str, str], stderr: Any = None, cwd: Path = ROOT
 ) -> tuple[int, subprocess.Popen[Any]]:
-    """Serve ``board.asgi`` with one daphne on a free port; its port and process."""
+    """Serve ``board.asgi`` of the tree at ``cwd`` with one daphne on a free port; its port
+    and process."""
     port = free_port()
     daphne = shutil.which("daphne", path=str(Path(PYTHON).parent)) or "daphne"
     process = subprocess.Popen(
         [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "board.asgi:application"],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
     )

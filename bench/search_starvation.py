@@ -170,37 +170,11 @@ def board(
         env["DJANGO_SETTINGS_MODULE"] = "override_settings"
         env["PYTHONPATH"] = os.pathsep.join([str(common.BENCH), env["PYTHONPATH"]])
         env["BENCH_QUEUEBOARD"] = json.dumps(overrides)
-    code = (
-        "import django; django.setup()\n"
-        "from django.core.management import call_command\n"
-        "call_command('migrate', verbosity=0)\n"
-        "from django.contrib.auth import get_user_model\n"
-        "from django.test import Client\n"
-        "user = get_user_model().objects.create_user('bench', password='bench', is_staff=True)\n"
-        "client = Client()\n"
-        "client.force_login(user)\n"
-        "print(client.cookies['sessionid'].value)\n"
-    )
     with common.step(f"migrating and logging in ({root.name})"):
-        done = subprocess.run(
-            [common.PYTHON, "-c", code], env=env, cwd=root, capture_output=True, text=True
-        )
-        if done.returncode:
-            raise RuntimeError(done.stderr)
-        session = done.stdout.strip().splitlines()[-1]
-    port = common.free_port()
-    daphne = shutil.which("daphne", path=str(Path(common.PYTHON).parent)) or "daphne"
+        session = common.prepare_database(env, cwd=root)
     log = stack.enter_context(tempfile.TemporaryFile())  # each 429 is a logged warning
     with common.step("starting daphne"):
-        process = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "board.asgi:application"],
-            env=env,
-            cwd=root,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        stack.callback(common.stop_process, process)
-        common.wait_for_port(port, process, "daphne")
+        port, _ = common.start_daphne_process(stack, env, stderr=log, cwd=root)
     return port, session
 
 
