@@ -205,6 +205,28 @@ def write_job(r: redis.Redis, queue: str, job_id: str, state_key: str, /, **fiel
         r.zadd(base + state_key, {job_id: float(score)})
 
 
+def write_failed_job(url: str, queue: str, job_id: str, name: str) -> None:
+    """One job ``job_id`` named ``name`` of ``queue``, failed ("boom") a second ago after one
+    attempt, with the queue's meta and id keys: ids and names as a producer could write them."""
+    now = int(time.time() * 1000)
+    r = client(url)
+    try:
+        base = f"{PREFIX}:{queue}:"
+        r.hset(base + "meta", "opts.maxLenEvents", 10000)
+        r.set(base + "id", 1)
+        r.hset(
+            base + job_id,
+            mapping={
+                "name": name, "data": "{}", "opts": "{}", "timestamp": now - 2000,
+                "processedOn": now - 1500, "finishedOn": now - 1000, "atm": 1,
+                "failedReason": "boom",
+            },
+        )  # fmt: skip
+        r.zadd(base + "failed", {job_id: now - 1000})
+    finally:
+        r.close()
+
+
 def write_legacy_paused(url: str, name: str = "legacy") -> list[str]:
     """A v5-paused queue: jobs in ``paused`` (pushed like v5's ``wait``), meta.paused=1."""
     r = client(url)

@@ -7,17 +7,16 @@ and the API keep the real id.
 
 from __future__ import annotations
 
-import time
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-import redis
 from django.template import engines
 from django.test import Client
 from django.urls import reverse
 
 from queues.visible import visible_html, visible_text
+from tests.bullmq_producers import write_failed_job
 
 RLO = "\u202e"
 JOB_ID = f"bidi{RLO}gnp.exe"
@@ -104,23 +103,7 @@ def assert_shown_escaped(html: str, *escapes: str) -> None:
 
 @pytest.fixture
 def bidi_job(bullmq_settings: Any, redis_url: str) -> None:
-    now = int(time.time() * 1000)
-    client = redis.Redis.from_url(redis_url)
-    try:
-        base = f"bull:{QUEUE}:"
-        client.hset(base + "meta", "opts.maxLenEvents", 10000)
-        client.set(base + "id", 1)
-        client.hset(
-            base + JOB_ID,
-            mapping={
-                "name": NAME, "data": "{}", "opts": "{}", "timestamp": now - 2000,
-                "processedOn": now - 1500, "finishedOn": now - 1000, "atm": 1,
-                "failedReason": "boom",
-            },
-        )  # fmt: skip
-        client.zadd(base + "failed", {JOB_ID: now - 1000})
-    finally:
-        client.close()
+    write_failed_job(redis_url, QUEUE, JOB_ID, NAME)
 
 
 @pytest.mark.django_db

@@ -6,16 +6,15 @@ the letters is measured: "g" must be left of "p", and the id's visible text hold
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import redis
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BoardPage
 from tests.browser.test_hostile import assert_inert
+from tests.bullmq_producers import write_failed_job
 
 pytestmark = pytest.mark.browser
 
@@ -44,23 +43,7 @@ LEFT_OF = """(element, letters) => {
 
 @pytest.fixture
 def spoofed(redis_url: str) -> None:
-    now = int(time.time() * 1000)
-    client = redis.Redis.from_url(redis_url)
-    try:
-        base = f"bull:{QUEUE}:"
-        client.hset(base + "meta", "opts.maxLenEvents", 10000)
-        client.set(base + "id", 1)
-        client.hset(
-            base + JOB_ID,
-            mapping={
-                "name": NAME, "data": "{}", "opts": "{}", "timestamp": now - 2000,
-                "processedOn": now - 1500, "finishedOn": now - 1000, "atm": 1,
-                "failedReason": "boom",
-            },
-        )  # fmt: skip
-        client.zadd(base + "failed", {JOB_ID: now - 1000})
-    finally:
-        client.close()
+    write_failed_job(redis_url, QUEUE, JOB_ID, NAME)
 
 
 def assert_drawn_in_order(locator: Any, first: str, then: str) -> None:
