@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import launch_chromium
 from tests.browser.live_node import QUEUE, NodeWorker
 from tests.deploy.standalone import (
     IMMUTABLE,
@@ -36,7 +37,6 @@ from tests.deploy.standalone import (
     assert_styled,
     expected_assets,
     gzip_answer,
-    launch_chromium,
     log_in,
     page_assets,
     seed_failed_job,

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,9 +119,9 @@ def live_board(
             process.wait(10)
 
 
-@pytest.fixture(scope="package")
-def browser(django_db_setup: None) -> Iterator[Browser]:
-    """One headless Chromium (Debian's, never a downloaded one) for the browser tests."""
+@contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    """A headless Chromium (Debian's, never a downloaded one) with ``CHROMIUM_ARGS``."""
     executable = os.environ.get("QUEUEBOARD_CHROMIUM") or "/usr/bin/chromium"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -130,6 +131,13 @@ def browser(django_db_setup: None) -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="package")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    """One headless Chromium for the browser tests."""
+    with launch_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(autouse=True)

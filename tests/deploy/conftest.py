@@ -9,7 +9,6 @@ and is seeded through Node subprocesses and a sync Redis client.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,9 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS, BoardPage, watched_page
+from tests.browser.conftest import TIMEOUT_MS, BoardPage, launch_chromium, watched_page
 from tests.browser.live_node import wait_for
 from tests.deploy.host_site import SUPERUSER, HostSite, Server, build_host_site, serve
 from tests.fixtures_bullmq import NODE_DIR, stop_worker, write_finished_jobs
@@ -70,15 +69,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """One headless Chromium (Debian's) for the module."""
-    executable = os.environ.get("QUEUEBOARD_CHROMIUM") or "/usr/bin/chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @dataclass

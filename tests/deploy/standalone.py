@@ -4,8 +4,9 @@
 what a user replaces (the key, the password, the Redis URL, the port); ``start_script`` runs it
 in ``sh`` as a pasted block would run and waits for ``/healthz``. The checks after that are
 shared with the Dockerfile's test: static files as the pages name them (``Visitor``,
-``page_assets``, ``served_assets``, ``gzip_answer``), and in Chromium (``launch_chromium``,
-``watched_page``) a login through ``/login/``, the board's styles applied and live updates.
+``page_assets``, ``served_assets``, ``gzip_answer``), and in Chromium (``watched_page``, in
+a browser from ``tests.browser.conftest.launch_chromium``) a login through ``/login/``, the
+board's styles applied and live updates.
 
 Nothing here uses Django's ORM: the board, its database and its superuser live in
 subprocesses, so the sync Playwright loop (see tests/browser/conftest.py) needs no
@@ -44,7 +45,6 @@ from playwright.sync_api import (
     Response,
     WebSocket,
     expect,
-    sync_playwright,
 )
 
 from tests.browser.live_node import QUEUE, NodeWorker, count, wait_for
@@ -309,22 +309,6 @@ def gzip_answer(origin: str, path: str) -> tuple[Answer, Answer]:
 
 
 # -- Chromium ------------------------------------------------------------------------------
-
-
-@contextmanager
-def launch_chromium() -> Iterator[Browser]:
-    """Debian's headless Chromium with the browser tests' flags (tests/browser/conftest.py)."""
-    from tests.browser.conftest import CHROMIUM_ARGS
-
-    executable = os.environ.get("QUEUEBOARD_CHROMIUM") or "/usr/bin/chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

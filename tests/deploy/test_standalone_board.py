@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.conftest import launch_chromium
 from tests.browser.live_node import QUEUE, NodeWorker
 from tests.deploy.standalone import (
     IMMUTABLE,
@@ -32,7 +33,6 @@ from tests.deploy.standalone import (
     assert_styled,
     expected_assets,
     gzip_answer,
-    launch_chromium,
     log_in,
     page_assets,
     readme_block,
