@@ -1,4 +1,6 @@
-"""daphne processes serving the board (pages and WebSockets) for the live-update tests."""
+"""daphne processes serving the board (pages and WebSockets) for the live-update tests, and
+the waiting for a test server to answer and the stopping of it that the other tests' servers
+(browser, deployment) share."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,35 +38,57 @@ class Daphne:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not answer in 30 s:\n{self.log_tail()}")
-            time.sleep(0.1)
+        wait_until_answers(f"{self.url}/healthz", self.process, self.log_tail)
+        return self
 
     def stop(self, kill: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:
-            if kill:
-                self.process.kill()
-            else:
-                self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+            stop_process(self.process, kill=kill)
         self.process = None
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+
+def wait_until_answers(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log_tail: Callable[[], str],
+    *,
+    name: str = "daphne",
+    timeout: float = 30,
+    poll: float = 0.1,
+    request_timeout: float = 1,
+    error: type[Exception] = RuntimeError,
+) -> None:
+    """Until ``url`` answers 200 (every ``poll`` s); ``error`` with the server's log if
+    ``process`` exits first or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise error(f"{name} exited with {process.returncode}:\n{log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=request_timeout) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise error(f"{name} did not answer in {timeout:g} s:\n{log_tail()}")
+        time.sleep(poll)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10, kill: bool = False) -> None:
+    """Terminate ``process`` (or kill it at once) and wait; killed if it outlives ``grace`` s."""
+    if kill:
+        process.kill()
+    else:
+        process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def daphne(

@@ -14,9 +14,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +29,7 @@ from tests.fixtures_bullmq import NODE_DIR
 
 if TYPE_CHECKING:
     from tests.browser.live_node import NodeWorker
+from tests.live_servers import stop_process, wait_until_answers
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,27 +94,10 @@ def live_board(
         )
     board = LiveBoard(url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited with {process.returncode}:\n{board.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{board.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not answer in 30 s:\n{board.log_tail()}")
-            time.sleep(0.1)
+        wait_until_answers(f"{board.url}/healthz", process, board.log_tail)
         yield board
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
 
 
 @contextmanager

@@ -14,9 +14,6 @@ import secrets
 import shlex
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ from pathlib import Path
 import django
 
 from tests.deploy import readme
+from tests.live_servers import stop_process, wait_until_answers
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,29 +249,16 @@ def serve(site: HostSite, name: str, log: Path) -> Iterator[Server]:
         )
     server = Server(name=name, url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
-        wait_until_serving(server)
+        wait_until_answers(
+            f"{server.url}/admin/login/",
+            process,
+            server.log_tail,
+            name=name,
+            timeout=60,
+            poll=0.2,
+            request_timeout=2,
+            error=StepFailed,
+        )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def wait_until_serving(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.process.poll() is not None:
-            raise StepFailed(f"{server.name} exited with {server.process.returncode}:\n"
-                             f"{server.log_tail()}")  # fmt: skip
-        try:
-            with urllib.request.urlopen(f"{server.url}/admin/login/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise StepFailed(f"{server.name} did not answer in {timeout} s:\n{server.log_tail()}")
-        time.sleep(0.2)
+        stop_process(process, grace=15)
