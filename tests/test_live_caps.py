@@ -10,6 +10,7 @@ import pytest
 from bullmq import Queue
 from channels.testing import WebsocketCommunicator
 
+from tests.bullmq_producers import opts
 from tests.live_helpers import communicator, session_cookie, stop_live, use_live
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,10 +21,6 @@ CAP = 3
 def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
     use_live(settings, max_sockets=CAP)
     return bullmq_settings
-
-
-def opts(url: str) -> dict[str, Any]:
-    return {"connection": url, "prefix": "bull"}
 
 
 async def connected(comm: WebsocketCommunicator) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from bullmq import Queue, Worker
 
 from queues.live import groups
+from tests.bullmq_producers import opts
 from tests.live_helpers import (
     communicator,
     content,
@@ -27,10 +28,6 @@ def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
     use_live(settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     return bullmq_settings
-
-
-def opts(url: str) -> dict[str, Any]:
-    return {"connection": url, "prefix": "bull"}
 
 
 def refused(path: str, user: Any | None, origin: str = "http://localhost") -> bool:

@@ -16,6 +16,7 @@ from django.test import AsyncClient
 from django.urls import reverse
 
 from queues.live.consumers import ACCESS_REVOKED, RECONNECT, SESSION_ENDED
+from tests.bullmq_producers import opts
 from tests.live_helpers import (
     communicator,
     content,
@@ -34,10 +35,6 @@ def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
     use_live(settings, recheck=RECHECK)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     return bullmq_settings
-
-
-def opts(url: str) -> dict[str, Any]:
-    return {"connection": url, "prefix": "bull"}
 
 
 async def closed_with(comm: WebsocketCommunicator, wait: float = 5) -> int:
