@@ -26,5 +26,7 @@ if os.environ.get("QUEUEBOARD_BROWSER_REDIS_URL"):
                 # Every test empties Redis: rediscover queues on each request.
                 "discovery_ttl": 0,
             },
+            # A read-only queue of the responsive tests (tests/browser/showcase.py).
+            "READ_ONLY_QUEUES": ["nightly-report-generation-for-every-customer-account"],
         },
     }
