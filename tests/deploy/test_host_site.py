@@ -77,6 +77,22 @@ def assert_styled(board: BoardPage) -> None:
     assert style["body"] not in ("", "rgba(0, 0, 0, 0)", "transparent"), style
 
 
+def retry_until_completed(
+    board: BoardPage, redis_url: str, queue: str, job_id: str, *, live: str
+) -> None:
+    """On the open page of failed job ``job_id``: Retry, then a Node worker completes it and
+    the page shows it without a reload (``live``: the page's ``data-live``, live or polling)."""
+    page = board.page
+    page.get_by_role("button", name="Retry", exact=True).click()
+    expect(page.locator("#notices")).to_contain_text(f"Job {job_id} retried.")
+    expect(page.locator("#job-state")).to_have_text("Waiting")
+    expect(page.locator("#qb-live")).to_have_attribute("data-live", live)
+    board.mark_document()
+    with worker(redis_url, queue):
+        expect(page.locator("#job-state")).to_have_text("Completed", timeout=15_000)
+    assert board.same_document()
+
+
 def test_login_styles_and_long_cached_static_files(admin_page: BoardPage) -> None:
     page = admin_page.page
     statics: list[Response] = []
@@ -174,14 +190,7 @@ def test_a_new_job_appears_live_and_a_retried_job_is_processed(
     queue, job_id = queues.name("retry"), queues.retry_job
     admin_page.goto(job_path(queue, job_id))
     expect(page.locator("#job-state")).to_have_text("Failed")
-    page.get_by_role("button", name="Retry", exact=True).click()
-    expect(page.locator("#notices")).to_contain_text(f"Job {job_id} retried.")
-    expect(page.locator("#job-state")).to_have_text("Waiting")
-    expect(page.locator("#qb-live")).to_have_attribute("data-live", "live")
-    admin_page.mark_document()
-    with worker(url, queue):
-        expect(page.locator("#job-state")).to_have_text("Completed", timeout=15_000)
-    assert admin_page.same_document()
+    retry_until_completed(admin_page, url, queue, job_id, live="live")
     assert count(url, queue, "completed") == 1
     admin_page.assert_clean()
 
@@ -242,14 +251,7 @@ def test_under_gunicorn_pages_work_and_live_updates_fall_back_to_polling(
         )
         board.goto(job_path(queue, job_id))
         assert_styled(board)
-        page.get_by_role("button", name="Retry", exact=True).click()
-        expect(page.locator("#notices")).to_contain_text(f"Job {job_id} retried.")
-        expect(page.locator("#job-state")).to_have_text("Waiting")
-        expect(page.locator("#qb-live")).to_have_attribute("data-live", "polling")
-        board.mark_document()
-        with worker(site_redis, queue):
-            expect(page.locator("#job-state")).to_have_text("Completed", timeout=15_000)
-        assert board.same_document()
+        retry_until_completed(board, site_redis, queue, job_id, live="polling")
         # The refused WebSockets are the only errors: gunicorn answers them as plain requests.
         board.console_errors = [e for e in board.console_errors if not REFUSED_SOCKET.search(e)]
         board.assert_clean()
