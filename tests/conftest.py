@@ -15,12 +15,14 @@ pytest_plugins = ["tests.fixtures_bullmq", "tests.fixtures_tasks"]
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
-    """Rate-limit counters (``queues.limits``, in the default cache) start empty in each test:
-    users of different tests share ids and names, and their counts would add up."""
+    """Rate-limit counters (``queues.limits``, in the default cache) start empty in each test
+    and are emptied after it: users of different tests share ids and names, and their counts
+    would add up."""
     from django.core.cache import caches
 
     caches["default"].clear()
     yield
+    caches["default"].clear()
 
 
 @pytest.fixture(scope="session")

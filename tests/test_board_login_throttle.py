@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BOARD, ADMIN = "/login/", "/admin/login/"
 REFUSED = "Too many failed logins for this account or from this address."
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import redis
 import redis.asyncio
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
@@ -34,13 +33,6 @@ from tests import bullmq_producers as producers
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUEUE = "haystack"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 @pytest.fixture
