@@ -201,6 +201,13 @@ def open_board_page(
         context.close()
 
 
+def cancelled_by_navigation(request: Request) -> bool:
+    """A GET still in flight that a navigation cancelled (a live update's fetch, an icon):
+    Chromium reports it as ERR_ABORTED. That is the browser's doing, never an answer of the
+    board (errors arrive as statuses, refused connections as ERR_CONNECTION_*)."""
+    return request.failure == "net::ERR_ABORTED" and request.method == "GET"
+
+
 def watched_page(page: Page, origin: str) -> BoardPage:
     """``page`` as a ``BoardPage`` of ``origin``, recording its errors, requests and dialogs."""
     board = BoardPage(page=page, origin=origin)
@@ -215,10 +222,7 @@ def watched_page(page: Page, origin: str) -> BoardPage:
         dialog.dismiss()
 
     def on_failed(request: Request) -> None:
-        # A navigation cancels the page's GETs still in flight (a live update's fetch, an icon):
-        # Chromium reports them as ERR_ABORTED. That is the browser's doing, never an answer of
-        # the board (errors arrive as statuses, refused connections as ERR_CONNECTION_*).
-        if request.failure == "net::ERR_ABORTED" and request.method == "GET":
+        if cancelled_by_navigation(request):
             board.aborted_requests.append(request.url)
             return
         board.failed_requests.append(f"{request.url}: {request.failure}")

@@ -47,6 +47,7 @@ from playwright.sync_api import (
     expect,
 )
 
+from tests.browser.conftest import cancelled_by_navigation
 from tests.browser.live_node import QUEUE, NodeWorker, count, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -350,8 +351,7 @@ def watched_page(browser: Browser, origin: str, **context_options: Any) -> Itera
             watched.problems.append(f"foreign websocket: {socket.url}")
 
     def on_failed(request: Request) -> None:
-        # A navigation cancels GETs still in flight (net::ERR_ABORTED): the browser's doing.
-        if not (request.failure == "net::ERR_ABORTED" and request.method == "GET"):
+        if not cancelled_by_navigation(request):
             watched.problems.append(f"failed: {request.url}: {request.failure}")
 
     def on_response(response: Response) -> None:
