@@ -154,6 +154,28 @@ def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
     return mark_safe("".join(cells))  # noqa: S308 - every variable part is escaped above
 
 
+@register.simple_tag
+def queue_bar(backend: Any, queue: Any) -> SafeString:
+    """The overview row's bar: each state's share of the queue's jobs in its colour, in the
+    states' order (an SVG without inline style; the counts beside it say the same in text)."""
+    counts = [(state, int(queue.counts.get(state, 0))) for state in backend.states]
+    total = sum(n for _, n in counts)
+    rects, done = [], 0
+    for state, n in counts:
+        if not n:
+            continue
+        start, done = round(100 * done / total, 2), done + n
+        end = round(100 * done / total, 2)
+        rects.append(
+            f'<rect class="state-{_STATE_TEXT[state][0]}" x="{start:g}" width="{end - start:.2f}"'
+            ' height="1"/>'
+        )
+    return mark_safe(  # noqa: S308 - only numbers and our own state names
+        '<svg class="qb-bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true"'
+        f' focusable="false">{"".join(rects)}</svg>'
+    )
+
+
 #: Per state: its value, its label in a sentence, and its label (the cards' caption).
 _STATE_TEXT = {
     state: (html.escape(state.value), html.escape(state.label.lower()), html.escape(state.label))
