@@ -56,21 +56,27 @@ def node_modules() -> Path:
     return NODE_DIR / "node_modules"
 
 
+def run_node(script: str, redis_url: str, *args: str, timeout: float = 120) -> str:
+    """What ``tests/node/<script> <redis_url> <args>`` prints; RuntimeError with the end of
+    its stderr if it fails."""
+    result = subprocess.run(
+        ["node", str(NODE_DIR / script), redis_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=NODE_DIR,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{script} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
 @pytest.fixture
 def node_produce(node_modules: Path, redis_url: str) -> Callable[[str], dict[str, Any]]:
     """``node_produce(scenario)`` writes queues with Node bullmq 6.7.0 and returns their ids."""
 
     def produce(scenario: str) -> dict[str, Any]:
-        result = subprocess.run(
-            ["node", str(NODE_DIR / "produce.mjs"), redis_url, scenario],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=NODE_DIR,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"produce.mjs {scenario} failed:\n{result.stderr[-3000:]}")
-        return dict(json.loads(result.stdout))
+        return dict(json.loads(run_node("produce.mjs", redis_url, scenario)))
 
     return produce
 

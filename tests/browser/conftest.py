@@ -25,7 +25,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, sync_playwright
 
-from tests.fixtures_bullmq import NODE_DIR
+from tests.fixtures_bullmq import run_node
 
 if TYPE_CHECKING:
     from tests.browser.live_node import NodeWorker
@@ -242,20 +242,12 @@ def node_basic_dump(node_modules: Path, redis_server: RedisServer) -> dict[str, 
     client = redis.Redis.from_url(redis_server.url)
     try:
         client.flushall()
-        result = subprocess.run(
-            ["node", str(NODE_DIR / "produce.mjs"), redis_server.url, "basic"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=NODE_DIR,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"produce.mjs basic failed:\n{result.stderr[-3000:]}")
+        ids = json.loads(run_node("produce.mjs", redis_server.url, "basic"))
         keys = {key: client.dump(key) for key in client.keys("*")}
         client.flushall()
     finally:
         client.close()
-    return {"ids": json.loads(result.stdout), "keys": keys}
+    return {"ids": ids, "keys": keys}
 
 
 @pytest.fixture

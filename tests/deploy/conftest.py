@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import TIMEOUT_MS, BoardPage, launch_chromium, watched_page
 from tests.browser.live_node import wait_for
 from tests.deploy.host_site import SUPERUSER, HostSite, Server, build_host_site, serve
-from tests.fixtures_bullmq import NODE_DIR, stop_worker, write_finished_jobs
+from tests.fixtures_bullmq import NODE_DIR, run_node, stop_worker, write_finished_jobs
 from tests.redis_server import RedisServer
 
 #: Where the README mounts the board (urls.py block).
@@ -179,23 +179,10 @@ def add_jobs(
     redis_url: str, queue: str, count: int, data: dict[str, object] | None = None
 ) -> list[str]:
     """``count`` jobs added by a real Node bullmq producer; their ids."""
-    result = subprocess.run(
-        [
-            "node",
-            str(NODE_DIR / "add_jobs.mjs"),
-            redis_url,
-            queue,
-            str(count),
-            json.dumps(data or {}),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=NODE_DIR,
+    printed = run_node(
+        "add_jobs.mjs", redis_url, queue, str(count), json.dumps(data or {}), timeout=60
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"add_jobs.mjs failed:\n{result.stderr[-3000:]}")
-    return list(json.loads(result.stdout))
+    return list(json.loads(printed))
 
 
 def count(redis_url: str, queue: str, key: str) -> int:
