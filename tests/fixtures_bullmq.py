@@ -103,31 +103,34 @@ def node_worker(node_modules: Path, redis_url: str) -> Iterator[Callable[..., An
     started: list[subprocess.Popen[str]] = []
 
     def start(queue: str, concurrency: int = 50, fail_percent: int = 0) -> Any:
-        process = subprocess.Popen(
-            [
-                "node",
-                str(NODE_DIR / "worker.mjs"),
-                redis_url,
-                queue,
-                str(concurrency),
-                str(fail_percent),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=NODE_DIR,
-        )
+        process = start_node_worker(redis_url, queue, concurrency, fail_percent)
         started.append(process)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if line.strip() != "ready":
-            process.kill()
-            raise RuntimeError(f"worker.mjs did not start: {line}{process.stderr.read()[-2000:]}")
         return process
 
     yield start
     for process in started:
         stop_worker(process)
+
+
+def start_node_worker(
+    redis_url: str, queue: str, concurrency: int, fail_percent: int
+) -> subprocess.Popen[str]:
+    """A real Node bullmq worker (``worker.mjs``) on ``queue``, once it says it is ready,
+    failing ``fail_percent`` % of its jobs; stop it with ``stop_worker``."""
+    arguments = [redis_url, queue, str(concurrency), str(fail_percent)]
+    process = subprocess.Popen(
+        ["node", str(NODE_DIR / "worker.mjs"), *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=NODE_DIR,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    line = process.stdout.readline()
+    if line.strip() != "ready":
+        process.kill()
+        raise RuntimeError(f"worker.mjs did not start: {line}{process.stderr.read()[-2000:]}")
+    return process
 
 
 def stop_worker(process: subprocess.Popen[str], timeout: float = 10, force: bool = True) -> None:

@@ -23,7 +23,12 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import TIMEOUT_MS, BoardPage, launch_chromium, watched_page
 from tests.browser.live_node import wait_for
 from tests.deploy.host_site import SUPERUSER, HostSite, Server, build_host_site, serve
-from tests.fixtures_bullmq import NODE_DIR, run_node, stop_worker, write_finished_jobs
+from tests.fixtures_bullmq import (
+    run_node,
+    start_node_worker,
+    stop_worker,
+    write_finished_jobs,
+)
 from tests.redis_server import RedisServer
 
 #: Where the README mounts the board (urls.py block).
@@ -195,19 +200,9 @@ def count(redis_url: str, queue: str, key: str) -> int:
 
 
 def start_worker(redis_url: str, queue: str, fail_percent: int) -> subprocess.Popen[str]:
-    """A real Node bullmq worker (``worker.mjs``) failing ``fail_percent`` % of its jobs."""
-    process = subprocess.Popen(
-        ["node", str(NODE_DIR / "worker.mjs"), redis_url, queue, "1", str(fail_percent)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=NODE_DIR,
-    )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        process.kill()
-        raise RuntimeError(f"worker.mjs did not start: {process.communicate()[1][-2000:]}")
-    return process
+    """A real Node bullmq worker (``worker.mjs``, one job at a time) failing ``fail_percent`` %
+    of its jobs."""
+    return start_node_worker(redis_url, queue, 1, fail_percent)
 
 
 def failed_by_a_worker(redis_url: str, queue: str, jobs: int) -> list[str]:
