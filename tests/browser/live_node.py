@@ -6,9 +6,10 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import redis
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BoardPage
 from tests.fixtures_bullmq import NODE_DIR, stop_worker
@@ -68,3 +69,23 @@ def count(url: str, key: str) -> int:
 
 def expect_live(board: BoardPage) -> None:
     expect(board.page.locator("#qb-live")).to_have_attribute("data-live", "live")
+
+
+class Watched(Protocol):
+    """A page that records whether it was reloaded (``BoardPage``, the deployment tests' own)."""
+
+    page: Page
+
+    def same_document(self) -> bool: ...
+
+
+def assert_failing_job_arrives_on_top(board: Watched, worker: NodeWorker) -> None:
+    """On ``QUEUE``'s failed list holding one job: a job the worker fails now shows up at the
+    top without a reload, and the failed tab's count goes to 2."""
+    page = board.page
+    failing = worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
+    rows = page.locator("#job-list tr.qb-job-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-job-id", failing)
+    expect(page.locator("#qb-tab-count-failed")).to_have_text("2")
+    assert board.same_document()

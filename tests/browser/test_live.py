@@ -7,7 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BoardPage
-from tests.browser.live_node import QUEUE, NodeWorker, count, expect_live, wait_for
+from tests.browser.live_node import (
+    QUEUE,
+    NodeWorker,
+    assert_failing_job_arrives_on_top,
+    count,
+    expect_live,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,12 +62,7 @@ def test_counts_progress_and_failed_list_change_without_reload(
     expect(page).to_have_url(f"{board_page.origin}/queue/bullmq/{QUEUE}/?state=failed")
     expect(page.locator("#job-list tr.qb-job-row")).to_have_count(1)
     board_page.mark_document()
-    failing = worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
-    rows = page.locator("#job-list tr.qb-job-row")
-    expect(rows).to_have_count(2)
-    expect(rows.first).to_have_attribute("data-job-id", failing)
-    expect(page.locator("#qb-tab-count-failed")).to_have_text("2")
-    assert board_page.same_document()
+    assert_failing_job_arrives_on_top(board_page, worker)
     board_page.assert_clean()
 
 

@@ -48,7 +48,13 @@ from playwright.sync_api import (
 )
 
 from tests.browser.conftest import cancelled_by_navigation
-from tests.browser.live_node import QUEUE, NodeWorker, count, wait_for
+from tests.browser.live_node import (
+    QUEUE,
+    NodeWorker,
+    assert_failing_job_arrives_on_top,
+    count,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -412,9 +418,4 @@ def assert_jobs_arrive_live(watched: WatchedPage, worker: NodeWorker) -> None:
     # shows in the tab counts once it reads past that (live, or by its resync every 5 s).
     worker.add('{"steps": 1, "stepMs": 1}')
     expect(page.locator("#qb-tab-count-completed")).to_have_text("1", timeout=15_000)
-    failing = worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
-    rows = page.locator("#job-list tr.qb-job-row")
-    expect(rows).to_have_count(2)
-    expect(rows.first).to_have_attribute("data-job-id", failing)
-    expect(page.locator("#qb-tab-count-failed")).to_have_text("2")
-    assert watched.same_document()
+    assert_failing_job_arrives_on_top(watched, worker)
