@@ -36,7 +36,12 @@ QUEUE = "haystack"
 
 
 @pytest.fixture
-def r(bullmq_settings: dict[str, Any]) -> Iterator[redis.Redis]:
+def r(bullmq_settings: dict[str, Any], settings: Any) -> Iterator[redis.Redis]:
+    # A search held by the tests' CLIENT PAUSE (5 s) must not reach the backend's socket
+    # timeout (5 s by default) first on a busy machine: give the board's reads 30 s.
+    options = {**bullmq_settings["OPTIONS"], "socket_timeout": 30}
+    entry = {**bullmq_settings, "OPTIONS": options}
+    settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "bullmq": entry}
     client = producers.client(bullmq_settings["OPTIONS"]["url"])
     yield client
     client.client_unpause()
@@ -108,7 +113,9 @@ def test_searches_of_one_user_beyond_one_at_a_time_are_refused(
     other = django_user_model.objects.create_user("other", password="pw", is_staff=True)
     gate = search_bounds._gate()
     key = f"user:{staff_user.pk}"
-    r.client_pause(5000)  # every other client's commands wait: the first search stays inside
+    # Scripts of every other client wait (WRITE pauses scripts, and lets this client's own
+    # CLIENT UNPAUSE through at once): the first search stays inside its slot.
+    r.client_pause(5000, all=False)
     first, first_answer = in_background(lambda: search_api(client_for(staff_user)))
     wait_until(lambda: gate.holders(key) == 1, "the first search to start")
 
@@ -146,7 +153,7 @@ def test_a_process_runs_at_most_search_concurrency_searches(
     seed(r, 10)
     other = django_user_model.objects.create_user("other", password="pw", is_staff=True)
     gate = search_bounds._gate()
-    r.client_pause(5000)
+    r.client_pause(5000, all=False)  # as above: the first search's script waits
     first, first_answer = in_background(lambda: search_api(client_for(staff_user)))
     wait_until(lambda: gate.holders() == 1, "the first search to start")
     refused = search_api(client_for(other))
