@@ -11,9 +11,12 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 (cd bench/node && npm ci --no-audit --no-fund)
 "$PYTHON" bench/overview_round_trips.py
+"$PYTHON" bench/metrics_endpoint.py
 "$PYTHON" bench/overview_vs_bull_board.py
 "$PYTHON" bench/failed_page_scaling.py
 "$PYTHON" bench/search.py
 "$PYTHON" bench/search_starvation.py
 [ -d tests/node/node_modules/bullmq ] || (cd tests/node && npm ci --no-audit --no-fund)
 "$PYTHON" bench/retry_100k.py
+"$PYTHON" bench/rq_actions.py
+"$PYTHON" bench/rq_overview.py

@@ -28,6 +28,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 from queues.limits import RateLimit
 
@@ -92,11 +93,14 @@ def release(request: HttpRequest, username: str, *, succeeded: bool) -> None:
 
 def refusal_message(seconds: int) -> str:
     minutes = max(math.ceil(seconds / 60), 1)
-    when = "a minute" if minutes == 1 else f"{minutes} minutes"
-    return (
-        "Too many failed logins for this account or from this address. "
-        f"Logging in is refused for now; try again in {when}."
+    message = ngettext(
+        "Too many failed logins for this account or from this address. Logging in is refused "
+        "for now; try again in a minute.",
+        "Too many failed logins for this account or from this address. Logging in is refused "
+        "for now; try again in {n} minutes.",
+        minutes,
     )
+    return message.format(n=minutes)
 
 
 class ThrottledLoginMixin:

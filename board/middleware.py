@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -98,6 +99,10 @@ class LoopSessionMiddleware(LoopHooks, SessionMiddleware):
     def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
         session = getattr(request, "session", None)
         return session is not None and bool(session.modified or settings.SESSION_SAVE_EVERY_REQUEST)
+
+
+class LoopLocaleMiddleware(LoopHooks, LocaleMiddleware):
+    """The language from the request's cookie or ``Accept-Language``: headers only, no I/O."""
 
 
 class LoopCommonMiddleware(LoopHooks, CommonMiddleware):

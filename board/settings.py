@@ -2,6 +2,7 @@
 
 REDIS_URL          BullMQ's Redis (a "bullmq" backend is configured when set)
 BULLMQ_PREFIX      key prefix of BullMQ queues (default "bull")
+RQ_REDIS_URL       RQ's Redis (an "rq" backend is configured when set; may be REDIS_URL's)
 DATABASE_URL       the board's database, also the Django Tasks store (default sqlite:///db.sqlite3)
 TASKS_QUEUES       comma separated Django Tasks queue names, listed even when empty
                    (default: none declared, and any queue name accepted)
@@ -9,10 +10,16 @@ SECRET_KEY         required unless DEBUG is on
 ALLOWED_HOSTS      comma separated (default "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS  comma separated origins when served behind a proxy
 DEBUG              "1" to turn on Django's debug mode
+REDIS_SSL_*, REDIS_SENTINEL_*  TLS and Sentinel options of REDIS_URL (board/redis_env.py)
 CHANNEL_REDIS_URL  Redis for channels_redis (several board processes); in-memory layer when unset
 QUEUEBOARD_READ_ONLY  "1" to refuse every action on every backend
 QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0: off)
+QUEUEBOARD_METRICS_TOKEN  the bearer token Prometheus sends to /metrics (unset: no endpoint)
+QUEUEBOARD_ENVIRONMENT  a badge in the header naming the environment (e.g. "production")
+QUEUEBOARD_ENVIRONMENT_COLOR  its colour: red, orange, yellow, green, blue, purple, gray
 TIME_ZONE          the time zone of dates shown (default "UTC")
+LANGUAGE_CODE      the language when the browser asks for none the board ships (default "en");
+                   otherwise each browser gets its own (en, de, es, fr, ja, pt-br)
 STATIC_ROOT        where collectstatic puts the static files (default "staticfiles")
 LOG_LEVEL          the root logger's level (default "INFO")
 SESSION_COOKIE_AGE seconds a login lasts (default 43200, 12 hours)
@@ -39,6 +46,8 @@ from typing import Any
 import django
 
 from .env import database_from_url, env_bool, env_list, proxy_ssl_header
+from .environment_env import environment_badge
+from .redis_env import bullmq_connection_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +84,8 @@ MIDDLEWARE = [
     "board.middleware.LoopSecurityMiddleware",
     "board.static_files.LoopWhiteNoiseMiddleware",
     "board.middleware.LoopSessionMiddleware",
+    # The board speaks the browser's language (Accept-Language) among LANGUAGES.
+    "board.middleware.LoopLocaleMiddleware",
     "board.middleware.LoopCommonMiddleware",
     "board.middleware.LoopCsrfViewMiddleware",
     "board.middleware.LoopAuthenticationMiddleware",
@@ -133,7 +144,16 @@ if os.environ.get("REDIS_URL"):
         "OPTIONS": {
             "url": os.environ["REDIS_URL"],
             "prefix": os.environ.get("BULLMQ_PREFIX", "bull"),
+            **bullmq_connection_options(),
         },
+        "READ_ONLY": env_bool("QUEUEBOARD_READ_ONLY"),
+    }
+
+if os.environ.get("RQ_REDIS_URL"):
+    QUEUEBOARD_BACKENDS["rq"] = {
+        "BACKEND": "queues.backends.rq.RQBackend",
+        "LABEL": "RQ",
+        "OPTIONS": {"url": os.environ["RQ_REDIS_URL"]},
         "READ_ONLY": env_bool("QUEUEBOARD_READ_ONLY"),
     }
 
@@ -141,6 +161,10 @@ QUEUEBOARD: dict[str, Any] = {
     "TITLE": os.environ.get("QUEUEBOARD_TITLE", "Queueboard"),
     # Tabs polling the overview share one read of the queue server per second and process.
     "COUNTS_CACHE_SECONDS": float(os.environ.get("QUEUEBOARD_COUNTS_CACHE_SECONDS", "1")),
+    # Prometheus scrapes <mount>/metrics with "Authorization: Bearer <token>" (404 while unset).
+    "METRICS_TOKEN": os.environ.get("QUEUEBOARD_METRICS_TOKEN") or None,
+    # The header's badge: QUEUEBOARD_ENVIRONMENT (label), QUEUEBOARD_ENVIRONMENT_COLOR.
+    "ENVIRONMENT": environment_badge(os.environ),
 }
 
 # Failed logins on /login/ and /admin/login/ (board/login_throttle.py).
@@ -172,7 +196,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
+# The languages the board ships (queues/locale, board/locale); a browser asking for another
+# gets LANGUAGE_CODE.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ja", "日本語"),
+    ("pt-br", "Português (Brasil)"),
+]
+LOCALE_PATHS = [BASE_DIR / "board" / "locale"]  # the standalone site's own pages (login)
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -10,7 +10,8 @@ class QueuesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, host_checks  # noqa: F401 - registers the system checks
+        from . import checks, host_checks, presentation_checks, redaction_checks  # noqa: F401 - registers the system checks
+        from .alerts import checks as alert_checks  # noqa: F401 - and those of alerts
         from .backends import backends
         from .live import checks as live_checks  # noqa: F401 - and those of live updates
 

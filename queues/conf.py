@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "API_PAYLOAD_CAP": 1024 * 1024,
     # Log lines read for the job page (the newest ones).
     "LOG_LINES": 1000,
+    # Key patterns whose values are masked in job data, options, return values and logs for
+    # users without the ``queues.view_unredacted`` permission (queues/redaction.py): a key
+    # matches when the pattern is part of it, without case, "_", "-", "." or spaces.
+    "REDACT_KEYS": ["password", "passwd", "secret", "token", "authorization", "api_key", "apikey"],
     # Seconds the overview's counts are reused by the next requests of the same process (0: read
     # the queue server on every request). Actions through the board refresh them at once.
     "COUNTS_CACHE_SECONDS": 0,
@@ -64,6 +68,48 @@ DEFAULTS: dict[str, Any] = {
     # The Django cache alias holding rate-limit counters (queues/limits.py). Use a cache shared
     # by the site's processes (Redis, Memcached, database) for limits that hold across them.
     "LIMITS_CACHE": "default",
+    # Live updates' timings and bounds (queues/live/options.py: BLOCK, READ_COUNT, RESYNC, POLL,
+    # ...), checked by ``manage.py check``; the QUEUEBOARD_LIVE setting is read too, under it.
+    "LIVE": {},
+    # The bearer token a Prometheus scraper sends to ``<mount>/metrics`` (``Authorization:
+    # Bearer <token>``); None: the endpoint answers 404. Scrapes per address and minute.
+    "METRICS_TOKEN": None,
+    "METRICS_RATE_LIMIT": 60,
+    # The queue page's health check (queues/health.py): seconds a queue's findings are reused,
+    # newest jobs read per state, a payload's size worth a finding, a waiting job's age worth
+    # one, and how long a rate limiter may hold a queue back before it is one.
+    "HEALTH_CACHE_SECONDS": 60,
+    "HEALTH_SAMPLE": 50,
+    "HEALTH_PAYLOAD_BYTES": 100 * 1024,
+    "HEALTH_WAITING_SECONDS": 300,
+    "HEALTH_LIMITER_SECONDS": 60,
+    # Groups the overview's queues by the part of their names before this text ("." or ":":
+    # ``billing.invoices`` and ``billing.refunds`` under ``billing``); None: no groups.
+    "GROUP_DELIMITER": None,
+    # Failed jobs of a queue read (the newest) to group them by cause; the groups say when
+    # there were more (queues/failure_groups.py).
+    "FAILURE_GROUPS_SCAN": 5000,
+    # Dotted path to ``callable(backend, queue, job) -> url | None``: the job's page in the host
+    # application, linked from the board's job page (only http and https URLs are shown).
+    "EXTERNAL_JOB_URL": None,
+    # The header's environment badge: {"label": "production", "color": "red"} (colours:
+    # queues/presentation.py ENVIRONMENT_COLORS); None: no badge.
+    "ENVIRONMENT": None,
+    # Metrics history (queues/history/): the live reader counts finished jobs per queue and
+    # minute into the board's database; False: nothing is counted or kept, no charts. Seconds
+    # between its writes, and finished jobs whose wait and run times it reads per write at most.
+    "HISTORY": True,
+    "HISTORY_FLUSH_SECONDS": 15,
+    "HISTORY_TIMINGS_PER_FLUSH": 500,
+    # Alerts (queues/alerts/): the rules (see the README), evaluated by the live reader every
+    # ALERT_INTERVAL_SECONDS; addresses e-mailed on every alert (besides a rule's own); the
+    # webhook {"url", "secret", "timeout", "retries", "backoff"} or None; deliveries waiting
+    # at most (more are dropped and logged).
+    "ALERTS": [],
+    "ALERT_INTERVAL_SECONDS": 30,
+    "ALERT_EMAILS": [],
+    "ALERT_WEBHOOK": None,
+    "ALERT_DELIVERY_QUEUE": 100,
 }
 
 

@@ -27,7 +27,19 @@ class JobIdConverter:
 class JobActionConverter:
     """The actions on one job, or on the jobs selected in a list."""
 
-    regex = r"retry|promote|remove"
+    regex = r"retry|promote|remove|cancel|stop"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class ScheduleActionConverter:
+    """The actions on one schedule (a schedule id goes through ``qb_job_id``, as a job id)."""
+
+    regex = r"run-now|edit|remove"
 
     def to_python(self, value: str) -> str:
         return value
@@ -38,3 +50,4 @@ class JobActionConverter:
 
 register_converter(JobIdConverter, "qb_job_id")
 register_converter(JobActionConverter, "qb_job_action")
+register_converter(ScheduleActionConverter, "qb_schedule_action")

@@ -1,10 +1,10 @@
 """Rendered fragments shared by the pages, the API and the live publisher, kept by content.
 
 An overview row (HTML) or a queue's entry in ``api/queues`` (JSON) depends only on its queue's
-counts, paused flag and problem (and, for HTML, where the board is mounted), not on who looks
-at it. Rendering 100 of them costs far more than the rest of the overview, and the counts
-change less often than pages are viewed, so each is rendered once per content and reused by
-every page, API call and live update until its counts change.
+counts, paused flag and problem (and, for HTML, where the board is mounted and the active
+language), not on who looks at it. Rendering 100 of them costs far more than the rest of the
+overview, and the counts change less often than pages are viewed, so each is rendered once per
+content and reused by every page, API call and live update until its counts change.
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from typing import TypeVar
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from .backends.base import QueueBackend
 from .backends.types import QueueSummary
+from .health import badge_key
+from .history import sparklines
 from .serializers import queue_to_dict
 from .views.json import dumps
 
-#: (backend, prefix, queue content, oob) -> the rendered row; cleared when full.
+#: (backend, queue content, prefix, oob, language) -> the rendered row; cleared when full.
 _ROWS: dict[tuple[object, ...], SafeString] = {}
 #: (backend, queue content) -> the queue's JSON object, escaped; cleared when full.
 _JSON: dict[tuple[object, ...], str] = {}
@@ -37,6 +40,8 @@ def _content(backend: QueueBackend, queue: QueueSummary) -> tuple[object, ...]:
         tuple(queue.counts.items()),
         queue.paused,
         queue.problem,
+        queue.schedules_overdue,
+        sparklines.version(backend.alias, queue.name),
     )
 
 
@@ -66,7 +71,9 @@ def queue_row(
         ).strip()
         return mark_safe(html)  # noqa: S308 - rendered by the template engine
 
-    return _kept(_ROWS, (*_content(backend, queue), prefix, oob), render)
+    # The row shows the queue's kept health findings too (queues/health.py, no I/O).
+    health = badge_key(backend.alias, queue.name)
+    return _kept(_ROWS, (*_content(backend, queue), health, prefix, oob, get_language()), render)
 
 
 def queue_json(backend: QueueBackend, queue: QueueSummary) -> str:

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Board(models.Model):
@@ -23,6 +24,19 @@ class Board(models.Model):
             ("clean_queues", "Can clean old jobs from queues"),
             ("pause_queues", "Can pause and resume queues"),
             ("empty_queues", "Can empty queues"),
+            ("run_schedules", "Can run schedules now"),
+            ("change_schedules", "Can change schedules"),
+            ("remove_schedules", "Can remove schedules"),
+            ("add_jobs", "Can add and duplicate jobs"),
+            # Changing a job that has not started: its data, due time or priority.
+            ("edit_jobs", "Can edit jobs that have not started"),
+            ("obliterate_queues", "Can obliterate queues"),
+            ("change_concurrency", "Can change the global concurrency of queues"),
+            ("cancel_jobs", "Can cancel jobs that have not started"),
+            ("stop_jobs", "Can stop running jobs"),
+            ("suspend_workers", "Can suspend and resume all workers of a backend"),
+            ("view_unredacted", "Can see masked job values (passwords, tokens) unmasked"),
+            ("replay_dead_letters", "Can replay dead-letter jobs into their original queues"),
         ]
 
     def __str__(self) -> str:
@@ -33,13 +47,13 @@ class BulkRun(models.Model):
     """A queue-wide action done in batches off the request, with progress and cancellation."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"  # waiting for a free worker (BULK_WORKERS)
-        RUNNING = "running", "Running"
-        CANCELLING = "cancelling", "Cancelling"
-        CANCELLED = "cancelled", "Cancelled"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Stopped by an error"
-        INTERRUPTED = "interrupted", "Interrupted"
+        QUEUED = "queued", _("Queued")  # waiting for a free worker (BULK_WORKERS)
+        RUNNING = "running", _("Running")
+        CANCELLING = "cancelling", _("Cancelling")
+        CANCELLED = "cancelled", _("Cancelled")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Stopped by an error")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     action = models.CharField(max_length=32)
@@ -60,6 +74,8 @@ class BulkRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: A board-wide run's part per queue (``actions.board_wide``); empty for other runs.
+    summary = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -93,7 +109,10 @@ class AuditEntry(models.Model):
         PARTIAL = "partial", "Partly done"
         REFUSED = "refused", "Refused"
         ERROR = "error", "Error"
-        STARTED = "started", "Started"
+        # Nothing done, nothing wrong: the jobs had moved on (or were gone) before the action.
+        SKIPPED = "skipped", "Skipped"
+        # A bulk run's one entry while it runs; updated with its outcome when it ends.
+        STARTED = "started", "Running"
         CANCELLED = "cancelled", "Cancelled"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -121,3 +140,10 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username or '?'} {self.action}"
+
+
+# The metrics history's rollups live with their feature (queues/history/models.py).
+from .alerts.models import AlertEvent, AlertState  # noqa: E402
+from .history.models import MetricRollup  # noqa: E402
+
+__all__ = ["AlertEvent", "AlertState", "AuditEntry", "Board", "BulkRun", "MetricRollup"]

@@ -22,6 +22,7 @@ from django.urls import path, re_path
 
 from . import converters  # noqa: F401  (registers the qb_job_id converter)
 from .live.consumers import JobConsumer, OverviewConsumer, QueueConsumer
+from .live.schedule_consumers import BoardSchedulesConsumer, QueueSchedulesConsumer
 
 Q = r"(?P<alias>[^/]+)/(?P<queue>.+)"
 
@@ -36,6 +37,15 @@ def websocket_urls(prefix: str = "") -> list[Any]:
         path(
             f"{root}ws/queue/<str:alias>/<path:queue>/job/<qb_job_id:job_id>/",
             JobConsumer.as_asgi(),
+        ),
+        # Schedule pages, before the queue page's route (whose queue name takes any path).
+        path(f"{root}ws/schedules/", BoardSchedulesConsumer.as_asgi()),
+        path(
+            f"{root}ws/queue/<str:alias>/<path:queue>/schedules/<qb_job_id:schedule_id>/",
+            QueueSchedulesConsumer.as_asgi(),
+        ),
+        path(
+            f"{root}ws/queue/<str:alias>/<path:queue>/schedules/", QueueSchedulesConsumer.as_asgi()
         ),
         re_path(rf"^{re.escape(root)}ws/queue/{Q}/$", QueueConsumer.as_asgi()),
     ]

@@ -19,8 +19,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .conf import setting
+from .language import Text
 from .limits import Busy, Gate, RateLimit
 
 __all__ = ["SearchRefused", "is_search", "search_slot"]
@@ -32,7 +35,7 @@ class SearchRefused(Exception):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: Text, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(int(retry_after), 1)
 
@@ -61,18 +64,19 @@ def _user_key(user: object) -> str:
     return f"user:{getattr(user, 'pk', None)}"
 
 
-def _busy_message(busy: Busy, gate: Gate) -> str:
+def _busy_message(busy: Busy, gate: Gate) -> Text:
     if busy.scope == "key":
         if gate.limit_per_key == 1:
-            return "You already have a search running; wait for it to finish, then search again."
-        return (
-            f"You already have {gate.limit_per_key} searches running, the most at once; wait "
-            "for one to finish, then search again."
+            return _("You already have a search running; wait for it to finish, then search again.")
+        message = _(
+            "You already have {n} searches running, the most at once; wait for one to finish, "
+            "then search again."
         )
-    return (
-        "The board is running as many searches at once as it allows "
-        f"({gate.limit_total}); try again in a moment."
+        return format_lazy(message, n=gate.limit_per_key)
+    message = _(
+        "The board is running as many searches at once as it allows ({n}); try again in a moment."
     )
+    return format_lazy(message, n=gate.limit_total)
 
 
 def is_search(params: QueryDict) -> bool:
@@ -104,8 +108,9 @@ async def _count(key: str) -> None:
     rate = _rate()
     if not await rate.ahit(key):
         wait = await rate.aretry_after(key)
-        raise SearchRefused(
-            f"You have started {rate.limit} searches in the last {rate.period:g} seconds, "
-            f"the most allowed; search again in {max(wait, 1)} s.",
-            wait,
+        message = _(
+            "You have started {n} searches in the last {period} seconds, the most allowed; "
+            "search again in {wait} s."
         )
+        text = format_lazy(message, n=rate.limit, period=f"{rate.period:g}", wait=max(wait, 1))
+        raise SearchRefused(text, wait)

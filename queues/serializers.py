@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .backends.actions import JobAction, QueueAction
 from .backends.base import QueueBackend
+from .backends.queue_display import queue_display
 from .backends.types import (
     JobDetail,
     JobPage,
@@ -33,10 +35,30 @@ def queue_to_dict(backend: QueueBackend, queue: QueueSummary) -> dict[str, Any]:
         "backend_label": backend.label,
         "kind": backend.kind,
         "name": queue.name,
+        "display_name": queue_display(backend, queue.name).display_name,
+        "description": queue_display(backend, queue.name).description,
         "paused": queue.paused,
         "read_only": backend.is_queue_read_only(queue.name),
         "counts": {state.value: queue.counts.get(state, 0) for state in backend.states},
         "capabilities": backend.capabilities(),
+        "actions": actions_to_dict(backend),
+    }
+
+
+def actions_to_dict(backend: QueueBackend) -> dict[str, dict[str, list[str]]]:
+    """The backend's action table (``backends/applicability.py``): the states each job action
+    it offers applies to, and the states each queue action takes its jobs from."""
+    return {
+        "jobs": {
+            action.value: [s.value for s in backend.states if backend.action_applies(action, s)]
+            for action in JobAction
+            if backend.supports(action)
+        },
+        "queues": {
+            action.value: [state.value for state in backend.queue_action_states(action)]
+            for action in QueueAction
+            if backend.supports(action) and backend.queue_action_states(action)
+        },
     }
 
 
@@ -61,6 +83,7 @@ def job_summary_to_dict(job: JobSummary) -> dict[str, Any]:
         "progress": _payload(job.progress),
         "attempts_made": job.attempts_made,
         "attempts_allowed": job.attempts_allowed,
+        "attempts_started": job.attempts_started,
         "priority": job.priority,
         "created_at": _time(job.created_at),
         "processed_at": _time(job.processed_at),
@@ -80,6 +103,8 @@ def job_detail_to_dict(job: JobDetail) -> dict[str, Any]:
         **summary,
         "data": _payload(job.data),
         "options": _payload(job.options),
+        #: The options under the library's API names, when stored otherwise (else ``options``).
+        "named_options": _payload(job.named_options or job.options),
         "return_value": _payload(job.return_value),
         "stacktrace": list(job.stacktrace),
         "logs": list(job.logs),
@@ -104,13 +129,25 @@ def page_to_dict(page: JobPage) -> dict[str, Any]:
 
 
 def worker_to_dict(worker: WorkerInfo) -> dict[str, Any]:
-    return {
+    shown: dict[str, Any] = {
         "name": worker.name,
         "host": worker.host,
         "connections": worker.connections,
         "age_seconds": worker.age_seconds,
         "idle_seconds": worker.idle_seconds,
     }
+    if worker.keeps_record:  # what a worker says of itself (RQ's worker hashes)
+        shown |= {
+            "state": worker.state,
+            "current_job": worker.current_job,
+            "heartbeat_at": worker.heartbeat_at.isoformat() if worker.heartbeat_at else None,
+            "pid": worker.pid,
+            "successful": worker.successful,
+            "failed": worker.failed,
+            "working_seconds": worker.working_seconds,
+            "queues": list(worker.queues),
+        }
+    return shown
 
 
 def search_to_dict(page: JobPage) -> dict[str, Any] | None:

@@ -54,6 +54,7 @@ except Exception as exc:
 print(f"== Redis at {where} answers: BullMQ queues will be seeded.")
 EOF
   export REDIS_URL
+  export RQ_REDIS_URL="$REDIS_URL"
   SEED_ARGS=(--redis-url "$REDIS_URL")
 else
   unset REDIS_URL
@@ -101,6 +102,9 @@ PIDS+=("$!")
 PIDS+=("$!")
 if [ -n "${REDIS_URL:-}" ]; then
   "$PYTHON" manage.py demo_bullmq_worker >.demo-logs/bullmq_worker.log 2>&1 &
+  PIDS+=("$!")
+  .venv/bin/rq worker --url "$REDIS_URL" --serializer rq.serializers.JSONSerializer \
+    --with-scheduler rq-invoices >.demo-logs/rq_worker.log 2>&1 &
   PIDS+=("$!")
 fi
 

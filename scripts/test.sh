@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_commands redis-server:redis-server chromium:chromium node:nodejs npm:npm
-apt_install fonts-dejavu-core
+apt_install fonts-dejavu-core gettext  # gettext: tests/test_translations.py extracts and compiles
 export QUEUEBOARD_CHROMIUM="${QUEUEBOARD_CHROMIUM:-$(command -v chromium || true)}"
 
 PY311="$(find_python 3.11)" || { echo "Python 3.11 is required" >&2; exit 1; }

@@ -17,11 +17,17 @@ ALL_ACTION_PERMISSIONS = (
     "clean_queues",
     "pause_queues",
     "empty_queues",
+    "change_concurrency",
+    "cancel_jobs",
+    "stop_jobs",
+    "suspend_workers",
+    "replay_dead_letters",
     "view_auditentry",
 )
 
 
 def grant(user: Any, *codenames: str) -> Any:
+    codenames = tuple(dict.fromkeys(codenames))  # a permission named twice is granted once
     perms = Permission.objects.filter(content_type__app_label="queues", codename__in=codenames)
     assert perms.count() == len(codenames), codenames
     user.user_permissions.add(*perms)

@@ -10,7 +10,7 @@ import redis
 
 from tests.redis_server import RedisServer, start_private_redis
 
-pytest_plugins = ["tests.fixtures_bullmq", "tests.fixtures_tasks"]
+pytest_plugins = ["tests.fixtures_bullmq", "tests.fixtures_tasks", "tests.fixtures_rq"]
 
 
 @pytest.fixture(autouse=True)

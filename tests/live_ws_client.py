@@ -27,7 +27,12 @@ class WsClient:
 
     @classmethod
     async def connect(
-        cls, url: str, *, cookie: str | None = None, origin: str | None = None
+        cls,
+        url: str,
+        *,
+        cookie: str | None = None,
+        origin: str | None = None,
+        language: str | None = None,
     ) -> WsClient:
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -44,6 +49,8 @@ class WsClient:
         ]
         if cookie:
             lines.append(f"Cookie: {cookie}")
+        if language:
+            lines.append(f"Accept-Language: {language}")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")

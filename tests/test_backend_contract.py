@@ -15,7 +15,7 @@ from tests.contract import ContractEnv
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["bullmq", "tasks"])
+@pytest.fixture(params=["bullmq", "tasks", "rq"])
 def env(request: pytest.FixtureRequest) -> ContractEnv:
     return request.getfixturevalue(f"{request.param}_contract_env")
 

@@ -157,7 +157,9 @@ def test_remove_refuses_a_scheduler_job(bullmq_backend: Any, redis_url: str, r: 
     outcome = act(bullmq_backend, JobAction.REMOVE, [job_id], queue="py-sched")
     (skip,) = outcome.skipped
     assert outcome.done == 0 and skip.state == JobState.WAITING  # its first run is due now
-    assert "belongs to a job scheduler; remove the scheduler instead" in skip.reason
+    assert "is the next run of a schedule" in skip.reason
+    assert "Remove the schedule instead" in skip.reason
+    assert skip.schedule == "hourly-report"  # its scheduler, for a link to its page
     assert r.exists(f"bull:py-sched:{job_id}")
 
 

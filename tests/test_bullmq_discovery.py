@@ -113,7 +113,7 @@ def test_discovery_is_cached_for_its_ttl(redis_url: str) -> None:
 def test_an_expired_cache_answers_at_once_and_refreshes_in_the_background(
     redis_url: str,
 ) -> None:
-    b = backend(redis_url, discovery_ttl=60)
+    b = backend(redis_url, discovery_ttl=60, discovery_refresh=0)
     asyncio.run(producers.add_jobs(redis_url, "first", 1))
     asyncio.run(producers.add_jobs(redis_url, "second", 1))
 
@@ -141,7 +141,7 @@ def test_forget_outlasts_a_refresh_already_under_way(
     """A background scan that read the keys before ``forget()`` does not store its old names."""
     from queues.backends.bullmq import discovery as module
 
-    b = backend(redis_url, discovery_ttl=60)
+    b = backend(redis_url, discovery_ttl=60, discovery_refresh=0)
     asyncio.run(producers.add_jobs(redis_url, "first", 1))
     real_scan = module.scan_candidates
 

@@ -101,6 +101,9 @@ def test_one_text_per_message_and_page_type_and_only_to_the_group() -> None:
         async def group_discard(self, group: str, channel: str) -> None:
             pass
 
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            pass
+
         async def receive(self, channel: str) -> dict[str, Any]:
             await asyncio.Event().wait()
             return {}

@@ -108,7 +108,8 @@ def test_a_bad_host_is_a_400_with_the_boards_headers(client: Any) -> None:
         ("post", reverse("queues:queue", args=["tasks", "q"])),
         ("post", reverse("queues:job-download", args=["tasks", "q", "1", "data"])),
         ("post", reverse("queues:api-queues")),
-        ("post", reverse("queues:api-jobs", args=["tasks", "q"])),
+        # POST there adds a job (queues.add_jobs); other writes are refused.
+        ("put", reverse("queues:api-jobs", args=["tasks", "q"])),
         ("post", reverse("queues:api-audit")),
         ("post", reverse("queues:audit")),
         ("post", reverse("queues:api-run", args=["1"])),

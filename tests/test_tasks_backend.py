@@ -111,7 +111,9 @@ def test_running_rows_are_active_newest_start_first(tasks_backend: Any) -> None:
     page = jobs(tasks_backend, "default", A)
     assert [j.id for j in page.jobs] == [str(second.id), str(first.id)]
     detail = job(tasks_backend, "default", str(second.id))
-    assert (detail.state, detail.worker, detail.attempts_made) == (A, "w-b", 1)
+    # Its run begun (its worker's id) and not finished: one attempt started, none made.
+    assert (detail.state, detail.worker, detail.attempts_made) == (A, "w-b", 0)
+    assert detail.attempts_started == 1
     assert detail.processed_at is not None and detail.finished_at is None
 
 
@@ -127,6 +129,7 @@ def test_completed_job_detail(tasks_contract_env: ContractEnv) -> None:
     assert detail.data.value == {"args": [40, 2], "kwargs": {}}
     assert detail.return_value.value == 42
     assert (detail.attempts_made, detail.worker, detail.priority) == (1, "contract-worker", 0)
+    assert detail.attempts_started == 1
     assert detail.created_at <= detail.processed_at <= detail.finished_at
     assert detail.duration_seconds is not None
     assert detail.failed_reason is None and detail.stacktrace == ()

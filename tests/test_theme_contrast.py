@@ -14,13 +14,29 @@ CSS = Path(__file__).resolve().parent.parent / "queues" / "static" / "queues" / 
 
 
 def themes() -> dict[str, dict[str, str]]:
-    """The custom properties of the light (``:root``) and dark (media query) themes."""
-    text = CSS.read_text(encoding="utf-8")
-    light, dark_block = text.split("@media (prefers-color-scheme: dark)", 1)
-    found = {}
-    for name, block in (("light", light), ("dark", dark_block.split("}\n}", 1)[0])):
-        found[name] = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", block))
+    """The custom properties of the light and dark themes: each colour of ``:root`` is
+    ``light-dark(light, dark)`` (one palette; a plain colour is the same in both)."""
+    root = CSS.read_text(encoding="utf-8").split(":root {", 1)[1].split("}", 1)[0]
+    found: dict[str, dict[str, str]] = {"light": {}, "dark": {}}
+    for name, value in re.findall(r"--([\w-]+):\s*([^;]+);", root):
+        pair = re.fullmatch(r"light-dark\((#[0-9a-fA-F]{6}),\s*(#[0-9a-fA-F]{6})\)", value.strip())
+        if pair:
+            found["light"][name], found["dark"][name] = pair.groups()
+        elif re.fullmatch(r"#[0-9a-fA-F]{6}", value.strip()):
+            found["light"][name] = found["dark"][name] = value.strip()
     return found
+
+
+def test_one_palette_and_a_theme_chosen_by_attribute() -> None:
+    """No second copy of the palette: the chosen theme (``data-theme`` on <html>, from the
+    browser's settings) only sets the colour scheme, which ``light-dark()`` follows."""
+    text = CSS.read_text(encoding="utf-8")
+    assert "prefers-color-scheme" not in text
+    assert ':root[data-theme="light"] { color-scheme: light; }' in text
+    assert ':root[data-theme="dark"] { color-scheme: dark; }' in text
+    light, dark = themes()["light"], themes()["dark"]
+    assert light["bg"] != dark["bg"] and light["fg"] != dark["fg"]
+    assert len(light) == len(dark) >= 20
 
 
 def luminance(colour: str) -> float:

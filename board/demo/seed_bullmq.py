@@ -16,6 +16,7 @@ from bullmq import FlowProducer, Queue, Worker
 
 from . import BULLMQ_QUEUES
 from .bullmq_jobs import JobSpec, email, monthly_report, process, quarterly_flow, thumbnail
+from .seed_schedules import seed as seed_schedules
 
 HOUR_MS = 3_600_000
 
@@ -121,6 +122,7 @@ async def seed(url: str, prefix: str = "bull") -> dict[str, dict[str, Any]]:
         await add_jobs(queues, pending_batch())
         for flow in FLOWS:
             await flows.add(flow)
+        await seed_schedules(url, prefix)
         return {name: await queue.getJobCounts() for name, queue in queues.items()}
     finally:
         await flows.close()

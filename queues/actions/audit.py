@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backends.actions import ActionOutcome
+from ..language import Text, english
 from ..models import AuditEntry, BulkRun
 from . import refusal_limit
 
@@ -35,10 +36,15 @@ async def record(
     params: dict[str, Any] | None = None,
     result: ActionOutcome | None = None,
     counts: tuple[int, int, int] | None = None,
-    message: str = "",
+    message: Text = "",
     run: BulkRun | None = None,
 ) -> AuditEntry | None:
-    """The entry written; None for a refusal over the user's rate (counted, not written)."""
+    """The entry written; None for a refusal over the user's rate (counted, not written).
+
+    ``message`` is recorded in English (a lazy message or an exception holding one), whatever
+    the language of the request: the log is one record for every reader.
+    """
+    message = english(message)
     who = _user_fields(user)
     if outcome == AuditEntry.Outcome.REFUSED:
         key = str(who["user_id"] if who["user_id"] is not None else f"name:{who['username']}")
@@ -63,6 +69,27 @@ async def record(
 
 
 def outcome_of(result: ActionOutcome) -> str:
-    if result.skipped or result.failed:
+    """Done, partly done, skipped (nothing done: the jobs had moved on or were gone, which is
+    no error) or an error (a job could not be acted on)."""
+    if result.failed:
         return AuditEntry.Outcome.PARTIAL if result.done else AuditEntry.Outcome.ERROR
+    if result.skipped:
+        return AuditEntry.Outcome.PARTIAL if result.done else AuditEntry.Outcome.SKIPPED
     return AuditEntry.Outcome.OK
+
+
+async def finish(run: BulkRun, outcome: str, counts: tuple[int, int, int], message: str) -> None:
+    """A bulk run has one entry: written "started" (shown as running) when it is queued, and
+    given the run's outcome, counts and account here when it ends. A run that has none (its
+    entry was lost) gets one now; a run that has ended already keeps its outcome."""
+    entries = AuditEntry.objects.filter(run=run, action=run.action)
+    text = str(message)[:10000]
+    done, skipped, failed = counts
+    updated = await entries.filter(outcome=AuditEntry.Outcome.STARTED).aupdate(
+        outcome=outcome, affected=done, skipped=skipped, failed=failed, message=text
+    )
+    if not updated and not await entries.aexists():  # ended already: it keeps its outcome
+        await record(
+            run, run.action, run.backend, run.queue, outcome, params=run.params, counts=counts,
+            message=text, run=run,
+        )  # fmt: skip

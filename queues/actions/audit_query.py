@@ -8,6 +8,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..errors import BadRequest
 from ..models import AuditEntry
@@ -35,9 +37,10 @@ def _filters(params: QueryDict) -> dict[str, str]:
     filters = {name: params.get(name, "").strip() for name in FILTERS if params.get(name)}
     for name, value in filters.items():
         if "\x00" in value:  # PostgreSQL refuses NUL in text
-            raise BadRequest(f"{name} cannot hold a NUL character.")
+            raise BadRequest(format_lazy(_("{name} cannot hold a NUL character."), name=name))
     if "outcome" in filters and filters["outcome"] not in AuditEntry.Outcome.values:
-        raise BadRequest(f"Unknown outcome {filters['outcome']!r}.")
+        message = _("Unknown outcome {outcome}.")
+        raise BadRequest(format_lazy(message, outcome=repr(filters["outcome"])))
     return filters
 
 
@@ -45,11 +48,11 @@ def _page(params: QueryDict) -> int:
     try:
         page = int(params.get("page") or 1)
     except ValueError:  # also a number of more than 4300 digits
-        raise BadRequest("page must be a whole number.") from None
+        raise BadRequest(_("page must be a whole number.")) from None
     if page < 1:
-        raise BadRequest("page must be 1 or more.")
+        raise BadRequest(_("page must be 1 or more."))
     if page > MAX_PAGE:
-        raise BadRequest(f"page must be at most {MAX_PAGE}.")
+        raise BadRequest(format_lazy(_("page must be at most {n}."), n=MAX_PAGE))
     return page
 
 

@@ -20,16 +20,20 @@ from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
+from .. import failure_groups
 from ..backends import backends
 from ..backends.actions import ActionOutcome, QueueAction, QueueActionParams
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError
 from ..conf import setting
+from ..language import english
 from ..models import AuditEntry, BulkRun
 from ..reading import forget
 from ..states import JobState
-from . import audit, run_caps
+from . import audit, dead_letters, run_caps
 from .errors import RunNotFound
 from .jobs import check_allowed
 from .run_pool import pool
@@ -44,7 +48,8 @@ STALE_AFTER = timedelta(seconds=120)
 KEEP_QUEUED_ALIVE_EVERY = 10.0
 QUEUED_MESSAGE = "Queued: it starts when one of the board's workers is free."
 
-_FINAL_OUTCOME = {
+#: The audit outcome of a run by how it ended (``final_outcome`` tells a partly done run).
+FINAL_OUTCOME = {
     BulkRun.Status.FINISHED: AuditEntry.Outcome.OK,
     BulkRun.Status.CANCELLED: AuditEntry.Outcome.CANCELLED,
     BulkRun.Status.FAILED: AuditEntry.Outcome.ERROR,
@@ -64,6 +69,8 @@ def params_from_json(data: dict[str, Any]) -> QueueActionParams:
         grace_ms=int(data.get("grace_ms") or 0),
         limit=data.get("limit"),
         cutoff_ms=data.get("cutoff_ms"),
+        group=data.get("group"),
+        force=bool(data.get("force")),
     )
 
 
@@ -81,7 +88,12 @@ async def start_run(
     except BackendError as exc:
         await _record_refusal(user, action, backend.alias, queue, data, exc)
         raise
-    expected = await backend.count_for(queue, action, params)
+    if action in failure_groups.GROUP_ACTIONS:
+        expected = await failure_groups.count_group(backend, queue, params)
+    elif action == QueueAction.REPLAY_DEAD_LETTERS:
+        expected = await dead_letters.count_replayable(backend, queue)
+    else:
+        expected = await backend.count_for(queue, action, params)
     if params.limit is not None:
         expected = min(expected, params.limit)
     run = await BulkRun.objects.acreate(
@@ -119,7 +131,9 @@ async def _record_refusal(
 ) -> None:
     """A run over the caps is a refusal like any other (and bounded like them)."""
     outcome = AuditEntry.Outcome.REFUSED
-    await audit.record(user, action.value, backend, queue, outcome, params=data, message=str(exc))
+    await audit.record(
+        user, action.value, backend, queue, outcome, params=data, message=english(exc)
+    )
 
 
 def _run_in_worker(run_id: Any) -> None:
@@ -174,7 +188,7 @@ async def _save_progress(run_id: Any, tally: Tally) -> bool:
     return updated == 1
 
 
-async def _claim(run_id: Any) -> bool:
+async def claim(run_id: Any) -> bool:
     """Queued to running; False when the run was cancelled (or is over) before its turn."""
     await BulkRun.objects.filter(pk=run_id, status=BulkRun.Status.QUEUED).aupdate(
         status=BulkRun.Status.RUNNING, message="", heartbeat_at=timezone.now()
@@ -184,7 +198,7 @@ async def _claim(run_id: Any) -> bool:
 
 
 async def execute(run_id: Any) -> None:
-    if not await _claim(run_id):
+    if not await claim(run_id):
         return
     run = await BulkRun.objects.aget(pk=run_id)
     backend = backends[run.backend]
@@ -192,6 +206,7 @@ async def execute(run_id: Any) -> None:
     params = params_from_json(run.params)
     batch_size = int(setting("BULK_BATCH_SIZE"))
     tally = Tally()
+    user: Any = None
     status, message = BulkRun.Status.FINISHED, ""
     saved_at = 0.0
     try:
@@ -206,7 +221,14 @@ async def execute(run_id: Any) -> None:
                 size = min(size, params.limit - tally.done)
                 if size <= 0:
                     break
-            step = await backend.queue_step(run.queue, action, params, size)
+            if action in failure_groups.GROUP_ACTIONS:
+                step = await failure_groups.group_step(backend, run.queue, action, params, size)
+            elif action == QueueAction.REPLAY_DEAD_LETTERS:  # past the jobs left behind
+                left = tally.skipped + tally.failed
+                user = user or await _run_user(run)
+                step = await dead_letters.replay_step(user, backend, run.queue, left, size)
+            else:
+                step = await backend.queue_step(run.queue, action, params, size)
             tally.add(step)
             forget(backend)
             if step.finished:
@@ -217,14 +239,35 @@ async def execute(run_id: Any) -> None:
         await backend.close()
     message = f"{message} {describe(tally)}".strip()
     # The audit entry first: once the run reads as finished, its record is complete.
-    await audit.record(
-        run, run.action, run.backend, run.queue, _FINAL_OUTCOME[status], params=run.params,
-        counts=(tally.done, tally.skipped, tally.failed), message=message, run=run,
-    )  # fmt: skip
+    counts = (tally.done, tally.skipped, tally.failed)
+    await audit.finish(run, final_outcome(status, tally), counts, message)
     await BulkRun.objects.filter(pk=run_id).aupdate(
         status=status, message=message, finished_at=timezone.now(), heartbeat_at=timezone.now(),
         **tally.fields(),
     )  # fmt: skip
+
+
+async def _run_user(run: BulkRun) -> Any:
+    """The user who started ``run`` (for actions that check each job's target queue)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    if run.user_id is None:
+        return AnonymousUser()
+    found = await get_user_model()._default_manager.filter(pk=run.user_id).afirst()
+    return found or AnonymousUser()  # a deleted user may replay into no queue
+
+
+def final_outcome(status: BulkRun.Status, tally: Tally) -> str:
+    """A finished run is done, even with skips (jobs that moved on while it ran); skipped when
+    it found only those; partly done or an error when jobs could not be acted on."""
+    if status != BulkRun.Status.FINISHED:
+        return FINAL_OUTCOME[status]
+    if tally.failed:
+        return AuditEntry.Outcome.PARTIAL if tally.done else AuditEntry.Outcome.ERROR
+    if tally.skipped and not tally.done:
+        return AuditEntry.Outcome.SKIPPED
+    return AuditEntry.Outcome.OK
 
 
 def describe(tally: Tally) -> str:
@@ -238,7 +281,8 @@ async def get_run(run_id: str) -> BulkRun:
     try:
         run = await BulkRun.objects.aget(pk=uuid.UUID(str(run_id)))
     except (BulkRun.DoesNotExist, ValueError):
-        raise RunNotFound(f"There is no bulk run {run_id!r}.") from None
+        missing = format_lazy(_("There is no bulk run {run}."), run=repr(run_id))
+        raise RunNotFound(missing) from None
     if run.is_active and timezone.now() - run.heartbeat_at > STALE_AFTER:
         if run.status == BulkRun.Status.QUEUED:
             message = "The process holding this run stopped before it started; start it again."
@@ -249,6 +293,8 @@ async def get_run(run_id: str) -> BulkRun:
             )
         run.status, run.message = BulkRun.Status.INTERRUPTED, message
         await run.asave(update_fields=["status", "message"])
+        counts = (run.done, run.skipped, run.failed)
+        await audit.finish(run, AuditEntry.Outcome.ERROR, counts, message)
     return run
 
 
@@ -285,8 +331,5 @@ async def _cancel_queued(user: Any, run: BulkRun) -> bool:
         user, f"cancel-{run.action}", run.backend, run.queue, AuditEntry.Outcome.OK,
         message="Cancelled before it started.", run=run,
     )  # fmt: skip
-    await audit.record(
-        run, run.action, run.backend, run.queue, AuditEntry.Outcome.CANCELLED,
-        params=run.params, counts=(0, 0, 0), message=message, run=run,
-    )  # fmt: skip
+    await audit.finish(run, AuditEntry.Outcome.CANCELLED, (0, 0, 0), message)
     return True

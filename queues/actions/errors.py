@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..backends.errors import BackendError
+from ..language import Text
 from ..states import JobState
 
 
@@ -17,9 +18,13 @@ class JobConflict(BackendError):
     status = 409
     code = "conflict"
 
-    def __init__(self, message: str, state: JobState | None = None) -> None:
+    def __init__(
+        self, message: Text, state: JobState | None = None, details: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.state = state
+        #: More for the API's error body (the schedule whose next run the job is).
+        self.details = details or {}
 
 
 class RunNotFound(BackendError):

@@ -6,10 +6,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
-from ..backends.actions import ActionOutcome, JobAction, QueueAction
+from ..backends.actions import ActionOutcome, JobAction, QueueAction, Skip
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound
+from ..language import english, in_english
 from ..models import AuditEntry
 from ..reading import forget
 from ..states import JobState
@@ -59,12 +62,14 @@ async def audited(
         forget(backend)
         await audit.record(
             user, action.value, backend.alias, queue, AuditEntry.Outcome.ERROR,
-            job_ids=job_ids, message=str(exc),
+            job_ids=job_ids, message=english(exc),
         )  # fmt: skip
         raise
+    with in_english():
+        described = describe(result)
     await audit.record(
         user, action.value, backend.alias, queue, audit.outcome_of(result),
-        job_ids=job_ids, result=result, message=describe(result),
+        job_ids=job_ids, result=result, message=described,
     )  # fmt: skip
     forget(backend)
     return result
@@ -97,23 +102,46 @@ async def act_on_job(
         skip = problems[0]
         if skip.missing:
             raise JobNotFound(queue, job_id)
-        if action == JobAction.RETRY and skip.state == JobState.COMPLETED:
+        rerun = backend.supports_retry_completed and skip.state == JobState.COMPLETED
+        if action == JobAction.RETRY and rerun:
             reason = await sync_to_async(refusal)(user, backend, queue, action, skip.state)
             if reason is not None:
                 raise ActionRefused(reason)
-        raise JobConflict(skip.reason, skip.state)
+        raise JobConflict(skip.reason, skip.state, _schedule_details(backend, queue, skip))
     return result
 
 
-_PAST = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
+def _schedule_details(backend: QueueBackend, queue: str, skip: Skip) -> dict[str, str]:
+    """The schedule a refused job is the next run of, and its page: remove that instead."""
+    if not skip.schedule:
+        return {}
+    url = reverse("queues:schedule", args=[backend.alias, queue, skip.schedule])
+    return {"schedule": skip.schedule, "schedule_url": url}
+
+
+def _done(action: JobAction, n: int) -> str:
+    if action == JobAction.RETRY:
+        return ngettext("{n} job retried", "{n} jobs retried", n).format(n=n)
+    if action == JobAction.PROMOTE:
+        return ngettext("{n} job promoted", "{n} jobs promoted", n).format(n=n)
+    if action == JobAction.CANCEL:
+        return ngettext("{n} job canceled", "{n} jobs canceled", n).format(n=n)
+    if action == JobAction.STOP:
+        return ngettext("{n} job told to stop", "{n} jobs told to stop", n).format(n=n)
+    return ngettext("{n} job removed", "{n} jobs removed", n).format(n=n)
 
 
 def summary(action: JobAction, result: ActionOutcome) -> str:
-    """``3 jobs retried, 1 skipped (job 7 is no longer failed; it is now waiting).``"""
-    text = f"{result.done} job{'s' if result.done != 1 else ''} {_PAST[action]}"
+    """``3 jobs retried, 1 skipped (job 7 is no longer failed; it is now waiting).``, in the
+    active language."""
+    text = _done(action, result.done)
     problems = result.skipped + result.failed
-    if problems:
-        reasons = "; ".join(skip.reason for skip in problems[:3])
-        more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-        text += f", {len(problems)} skipped ({reasons}{more})"
-    return text + "."
+    if not problems:
+        return gettext("{done}.").format(done=text)
+    reasons = "; ".join(str(skip.reason) for skip in problems[:3])
+    if len(problems) > 3:
+        more = len(problems) - 3
+        reasons = gettext("{reasons}; and {n} more").format(reasons=reasons, n=more)
+    return gettext("{done}, {n} skipped ({reasons}).").format(
+        done=text, n=len(problems), reasons=reasons
+    )

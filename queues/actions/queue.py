@@ -12,15 +12,26 @@ from .bulk import start_run
 from .jobs import audited, check_allowed
 from .params import queue_params
 
-IMMEDIATE = (QueueAction.PAUSE, QueueAction.RESUME)
+IMMEDIATE = (
+    QueueAction.PAUSE,
+    QueueAction.RESUME,
+    QueueAction.SUSPEND_WORKERS,
+    QueueAction.RESUME_WORKERS,
+)
+_DONE = {
+    QueueAction.PAUSE: "Queue {queue!r} paused.",
+    QueueAction.RESUME: "Queue {queue!r} resumed.",
+    QueueAction.SUSPEND_WORKERS: "Every worker of {backend} suspended (all queues).",
+    QueueAction.RESUME_WORKERS: "Every worker of {backend} resumed (all queues).",
+}
 
 
 async def set_paused(user: Any, backend: QueueBackend, queue: str, action: QueueAction) -> None:
-    verb = "paused" if action == QueueAction.PAUSE else "resumed"
+    done = _DONE[action].format(queue=queue, backend=backend.label)
     await audited(
         user, backend, queue, action,
         lambda: backend.queue_step(queue, action, QueueActionParams(), 1),
-        lambda result: f"Queue {queue!r} {verb}.",
+        lambda result: done,
     )  # fmt: skip
 
 

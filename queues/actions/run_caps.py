@@ -15,9 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from ..backends.actions import QueueAction
 from ..backends.errors import BackendError
 from ..conf import setting
+from ..language import Text
 from ..models import ACTIVE_STATUSES, BulkRun
+from ..states import JobState
+from .permissions import ACTION_NAMES
 
 
 class RunInProgress(BackendError):
@@ -26,7 +33,7 @@ class RunInProgress(BackendError):
     status = 409
     code = "run_in_progress"
 
-    def __init__(self, message: str, run_id: str) -> None:
+    def __init__(self, message: Text, run_id: str) -> None:
         super().__init__(message)
         self.details = {"run": run_id}
 
@@ -53,18 +60,21 @@ async def check(
     kind = kind_of(params)
     rivals = [run async for run in same.only("pk", "params") if kind_of(run.params) == kind]
     if len(rivals) >= int(setting("BULK_RUNS_PER_QUEUE")):
-        what = action.replace("-", " ") + (f" ({kind})" if kind else "")
-        raise RunInProgress(
-            f"A {what} of queue {queue!r} is already in progress (run {rivals[0].pk}); wait for "
-            "it to finish or cancel it.",
-            str(rivals[0].pk),
+        name = ACTION_NAMES[QueueAction(action)]
+        what = format_lazy("{} ({})", name, JobState(kind).phrase_lazy) if kind else name
+        message = _(
+            "A {action} of queue {queue} is already in progress (run {run}); wait for it to "
+            "finish or cancel it."
         )
+        run = str(rivals[0].pk)
+        raise RunInProgress(format_lazy(message, action=what, queue=repr(queue), run=run), run)
     cap = int(setting("BULK_RUNS_PER_USER"))
     if user_id is not None and await active.filter(user_id=user_id).acount() >= cap:
-        raise TooManyRuns(
-            f"You have {cap} bulk run(s) in progress, the most one user may have; wait for one "
-            "to finish or cancel one."
+        message = _(
+            "You have {n} bulk run(s) in progress, the most one user may have; wait for one to "
+            "finish or cancel one."
         )
+        raise TooManyRuns(format_lazy(message, n=cap))
 
 
 async def admit(run: BulkRun) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..language import Text
 from ..states import JobState
 
 
@@ -14,6 +15,10 @@ class JobAction(StrEnum):
     RETRY = "retry"
     PROMOTE = "promote"
     REMOVE = "remove"
+    #: Withdraw a job that has not started (RQ's cancel: kept, in its own state).
+    CANCEL = "cancel"
+    #: Stop a running job (RQ's stop command to the worker running it).
+    STOP = "stop"
 
 
 class QueueAction(StrEnum):
@@ -25,6 +30,18 @@ class QueueAction(StrEnum):
     EMPTY = "empty"
     PAUSE = "pause"
     RESUME = "resume"
+    #: The failed jobs of one failure group (``params.group``; ``queues.failure_groups``).
+    RETRY_GROUP = "retry-group"
+    REMOVE_GROUP = "remove-group"
+    #: Delete the queue with every job, in batches (``params.force``: even with active jobs).
+    OBLITERATE = "obliterate"
+    #: Every worker of the server stops taking jobs, in all queues (RQ's ``rq suspend``; for
+    #: backends without a per-queue pause), and takes them again.
+    SUSPEND_WORKERS = "suspend-workers"
+    RESUME_WORKERS = "resume-workers"
+    #: Replay a dead-letter queue's jobs into their original queues, in batches
+    #: (``queues.dead_letters``).
+    REPLAY_DEAD_LETTERS = "replay-dead-letters"
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,10 @@ class QueueActionParams:
     cutoff_ms: int | None = None
     #: List the ids each batch moved in ``done_ids`` (costs a read; bulk runs only count).
     report_ids: bool = False
+    #: The failure group's key, for RETRY_GROUP and REMOVE_GROUP.
+    group: str | None = None
+    #: OBLITERATE: go on when jobs are active (their workers lose them).
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,9 +71,11 @@ class Skip:
     """A job left alone, and why (it moved on, vanished, or is running)."""
 
     job_id: str
-    reason: str
+    reason: Text  # lazy: shown in the viewer's language, recorded in English
     state: JobState | None = None
     missing: bool = False
+    #: The schedule the job is the next run of, when that is why it was left alone.
+    schedule: str | None = None
 
 
 @dataclass
@@ -85,4 +108,12 @@ CAPABILITY_FOR: dict[JobAction | QueueAction, str] = {
     QueueAction.EMPTY: "empty",
     QueueAction.PAUSE: "pause",
     QueueAction.RESUME: "pause",
+    QueueAction.RETRY_GROUP: "retry",
+    QueueAction.REMOVE_GROUP: "remove",
+    QueueAction.OBLITERATE: "obliterate",
+    JobAction.CANCEL: "cancel",
+    JobAction.STOP: "stop",
+    QueueAction.SUSPEND_WORKERS: "suspend",
+    QueueAction.RESUME_WORKERS: "suspend",
+    QueueAction.REPLAY_DEAD_LETTERS: "replay_dead_letters",
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 
 class BackendError(Exception):
     """Base class of every error a backend raises on purpose."""
@@ -37,7 +40,8 @@ class QueueNotFound(BackendError):
     code = "queue_not_found"
 
     def __init__(self, backend: str, queue: str) -> None:
-        super().__init__(f"There is no queue {queue!r} in backend {backend!r}.")
+        message = _("There is no queue {queue} in backend {backend}.")
+        super().__init__(format_lazy(message, queue=repr(queue), backend=repr(backend)))
         self.backend = backend
         self.queue = queue
 
@@ -47,8 +51,7 @@ class JobNotFound(BackendError):
     code = "job_not_found"
 
     def __init__(self, queue: str, job_id: str) -> None:
-        super().__init__(
-            f"Job {job_id!r} was not found in queue {queue!r}; it may have been removed."
-        )
+        message = _("Job {job} was not found in queue {queue}; it may have been removed.")
+        super().__init__(format_lazy(message, job=repr(job_id), queue=repr(queue)))
         self.queue = queue
         self.job_id = job_id

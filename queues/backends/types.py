@@ -25,6 +25,15 @@ class Payload:
     size: int
     utf8: bool = True
     value: Any = field(default=_NOT_JSON, compare=False, repr=False)
+    #: The stored value's format when the board never decodes it (``"pickle"``): ``text`` is
+    #: then a note saying so, never the value (``opaque``).
+    opaque: str | None = None
+
+    @classmethod
+    def opaque_value(cls, size: int, kind: str, note: str) -> Payload:
+        """A value kept opaque (a pickle: decoding it would run code): ``note`` says what it
+        is and how large (``size`` bytes as stored)."""
+        return cls(text=note, size=size, opaque=kind)
 
     @classmethod
     def from_stored(cls, stored: bytes | str | None, *, parse_limit: int | None = None) -> Payload:
@@ -66,6 +75,8 @@ class Payload:
         """Why the value cannot be shown as JSON, or ``None``."""
         if self.is_empty:
             return None
+        if self.opaque:  # ``text`` says what it is
+            return None
         if not self.utf8:
             return "The stored value is not valid UTF-8; undecodable bytes are shown as \ufffd."
         if not self.is_json:
@@ -91,6 +102,8 @@ class Payload:
         """The value for the JSON API: parsed JSON, or the (capped) text with flags."""
         if self.is_empty:
             return None
+        if self.opaque:  # never decoded: what it is and its size, not its bytes
+            return {"opaque": self.opaque, "size": self.size, "note": self.text}
         if self.is_json and self.size <= cap:
             return self.value
         return {
@@ -108,6 +121,9 @@ class QueueSummary:
     counts: dict[JobState, int]
     paused: bool = False
     problem: str | None = None  # e.g. the backend is unreachable
+    #: One of its schedules is overdue (its next run is past the grace period and its job has
+    #: not started); backends without schedules leave it False.
+    schedules_overdue: bool = False
 
     @property
     def total(self) -> int:
@@ -147,6 +163,46 @@ class JobRef:
 
 
 @dataclass(frozen=True)
+class FlowNode:
+    """One job of a flow's tree: its children are one page of them (``children_total`` in all,
+    from ``children_offset``), or none below the tree's depth or size bound."""
+
+    ref: JobRef
+    name: str
+    #: False when only the parent's record of the job is left (the job itself was removed).
+    exists: bool = True
+    children: tuple[FlowNode, ...] = ()
+    children_total: int = 0
+    children_offset: int = 0
+    #: Shown outside its parent's page because the page's job is in it (or is it).
+    pinned: bool = False
+    #: The children past their page were not listed in key order (too many to sort).
+    unordered: bool = False
+
+    def queues(self) -> set[str]:
+        """The queues of this job and of the jobs shown below it."""
+        names = {self.ref.queue}
+        for child in self.children:
+            names |= child.queues()
+        return names
+
+
+@dataclass(frozen=True)
+class FlowTree:
+    """A job's whole flow, root first, as far as its bounds reach."""
+
+    root: FlowNode
+    #: The job whose page shows the tree.
+    current: JobRef
+    #: Children shown per job at most.
+    per_node: int
+    #: The root was not reached: the walk up stopped at its bound.
+    root_beyond: bool = False
+    #: Some jobs' children are not shown: the tree's depth or size bound was reached.
+    cut: bool = False
+
+
+@dataclass(frozen=True)
 class JobSummary:
     backend: str
     queue: str
@@ -157,6 +213,9 @@ class JobSummary:
     progress: Payload
     attempts_made: int = 0
     attempts_allowed: int | None = None
+    #: Runs begun (a job that stalled or was retried by hand may have begun more runs than
+    #: ``attempts_made`` finished, or than ``attempts_allowed``); ``None`` when not known.
+    attempts_started: int | None = None
     created_at: datetime | None = None
     processed_at: datetime | None = None
     finished_at: datetime | None = None
@@ -183,6 +242,9 @@ class JobSummary:
 @dataclass(frozen=True)
 class JobDetail(JobSummary):
     options: Payload = field(default_factory=lambda: Payload(text="", size=0))
+    #: ``options`` under the library's API names, when the backend stores them otherwise
+    #: (BullMQ's ``fpof`` is ``failParentOnFailure``); ``None`` when ``options`` already are.
+    named_options: Payload | None = None
     return_value: Payload = field(default_factory=lambda: Payload(text="", size=0))
     stacktrace: tuple[str, ...] = ()
     logs: tuple[str, ...] = ()
@@ -197,13 +259,29 @@ class JobDetail(JobSummary):
 @dataclass(frozen=True)
 class WorkerInfo:
     """A worker connected to a queue: its name ("" when unnamed) and host, the connections it
-    holds, how long the oldest has been open and how long the busiest has been idle."""
+    holds, how long the oldest has been open and how long the busiest has been idle; and where
+    the worker keeps a record of itself, its state, current job, heartbeat and counters."""
 
     name: str
     host: str
-    connections: int
-    age_seconds: int
-    idle_seconds: int
+    connections: int = 0
+    age_seconds: int = 0
+    idle_seconds: int = 0
+    #: What the worker says of itself, where it keeps a record (RQ's worker hashes); ``None``
+    #: where it does not (BullMQ's are only connections).
+    state: str | None = None
+    current_job: str | None = None
+    heartbeat_at: datetime | None = None
+    pid: int | None = None
+    successful: int | None = None
+    failed: int | None = None
+    working_seconds: float | None = None
+    queues: tuple[str, ...] = ()
+
+    @property
+    def keeps_record(self) -> bool:
+        """The worker reports its state and counters (not only its connections)."""
+        return self.state is not None
 
 
 @dataclass(frozen=True)

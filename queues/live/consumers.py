@@ -31,18 +31,24 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.utils import await_many_dispatch
+from django.utils import translation
 from django.utils.text import slugify
 
 from ..actions.permissions import allowed_actions
 from ..backends import backends
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound, QueueNotFound
+from ..language import scope_language
 from ..permissions import can_view_board, checks_without_io, visible_queue_names
-from ..reading import overview_sections, visible_backend
+from ..reading import BackendSection, overview_sections, visible_backend
+from ..redaction import sees_unredacted
+from ..sidebar import SidebarEntry, build_sidebar
+from ..sidebar_count import sidebar_count
 from ..states import JobState
 from . import groups, render
 from .caps import socket_counts
 from .hub import Hub, hub
+from .languages import localized
 from .leader import LiveService, service
 from .options import LiveOptions
 from .origin import origin_allowed
@@ -63,6 +69,8 @@ RECONNECT = 4012  # what the user may do or see changed: reconnect for the page'
 OVERLOADED = 4013  # too many texts held for this socket: reconnect (and resynchronise)
 #: Texts held for one socket at most (while its snapshot or a re-check is under way).
 MAX_HELD = 1000
+#: Queues of a flow whose moves a job page follows at most.
+MAX_FLOW_QUEUES = 50
 
 
 class Refused(Exception):
@@ -95,6 +103,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """
 
     groups_joined: list[str]
+    #: The language of the page (``scope_language``).
+    language: str | None = None
+    #: The groups of the page's own queue or job; the others joined (the sidebar's queues, a
+    #: flow's) give it only their sidebar count (and flow moves): the hub keeps texts apart.
+    own_groups: frozenset[str] = frozenset()
+    #: alias -> the names of the queues whose sidebar counts the page follows.
+    sidebar_shown: dict[str, list[str]]
+    #: The sidebar's entries as read when connecting (for the snapshot).
+    sidebar_entries: list[tuple[QueueBackend, SidebarEntry]] = []
     #: (alias, queue, job id or None) announced to the reader, or None.
     watch: tuple[str, str, str | None] | None = None
     #: Texts held while the snapshot is read and sent or the user is read again; else None.
@@ -119,8 +136,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
+        #: The page's language: its snapshot and what the hub forwards to it speak it.
+        self.language = scope_language(scope)
         try:
-            await await_many_dispatch([receive], self.dispatch)
+            with translation.override(self.language):
+                await await_many_dispatch([receive], self.dispatch)
         except StopConsumer:
             pass
 
@@ -132,6 +152,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.sidebar_shown = {}
         user = self.scope.get("user")
         if not origin_allowed(self.scope) or user is None or not user.is_authenticated:
             await self.end()
@@ -264,6 +285,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if ended is None or ended == session_digest(self.session_key):
                 await self.end(SESSION_ENDED)
 
+    # -- the sidebar -------------------------------------------------------------------------
+
+    def follow_sidebar(self, sections: list[BackendSection]) -> list[str]:
+        """The groups of the queues the page's sidebar lists (as ``build_sidebar`` bounds
+        them), remembered for the snapshot and the re-checks."""
+        self.sidebar_entries = [
+            (group.backend, entry)
+            for group in build_sidebar(sections).groups
+            for entry in group.entries
+        ]
+        self.sidebar_shown = {}
+        for backend, entry in self.sidebar_entries:
+            self.sidebar_shown.setdefault(backend.alias, []).append(entry.name)
+        return [groups.queue_group(b.alias, entry.name) for b, entry in self.sidebar_entries]
+
+    def sidebar_snapshot(self) -> str:
+        """The sidebar's counts as read when connecting (the page's may be older)."""
+        return "".join(
+            sidebar_count(backend.alias, entry.name, entry.failed, oob=True)
+            for backend, entry in self.sidebar_entries
+            if entry.failed is not None
+        )
+
+    async def sidebar_hidden(self, user: Any) -> bool:
+        """Whether a queue the sidebar follows is hidden from ``user`` now."""
+
+        def some_hidden_now() -> bool:
+            return any(
+                alias not in backends.settings
+                or len(visible_queue_names(user, backends[alias], shown)) < len(shown)
+                for alias, shown in self.sidebar_shown.items()
+            )
+
+        return bool(self.sidebar_shown) and await access(user, some_hidden_now)
+
+    def sidebar_text(self, message: dict[str, Any]) -> str:
+        """The sidebar count a queue message carries ("" when its counts did not change)."""
+        return str(localized(message, self.language).get("sidebar", ""))
+
     # -- checking the user again -------------------------------------------------------------
 
     def _schedule_check(self) -> None:
@@ -346,6 +406,7 @@ class OverviewConsumer(LiveConsumer):
         self.sections = await overview_sections(user)
         #: alias -> the names of the rows shown, sorted as the overview sorts them.
         self.shown = {s.backend.alias: sorted(q.name for q in s.queues) for s in self.sections}
+        self.follow_sidebar(self.sections)  # its queues are all joined below
         return [
             *(
                 groups.queue_group(section.backend.alias, queue.name)
@@ -356,16 +417,19 @@ class OverviewConsumer(LiveConsumer):
         ]
 
     async def snapshot(self) -> str:
-        return "".join(
+        rows = "".join(
             render.queue_row(section.backend, queue)
             for section in self.sections
             for queue in section.queues
         )
+        return rows + self.sidebar_snapshot()
 
     def text(self, message: dict[str, Any]) -> str | None:
         kind = message.get("type")
         if kind == QUEUE_MESSAGE:
-            return encode(message.get("row", ""))
+            return encode(
+                localized(message, self.language).get("row", "") + self.sidebar_text(message)
+            )
         if kind == ADDED_MESSAGE:
             return None  # whether the user may see the queue: per viewer (``handle``)
         return super().text(message)
@@ -405,7 +469,7 @@ class OverviewConsumer(LiveConsumer):
         following = shown[shown.index(name) + 1 :]
         added = {
             "section": f"backend-{slugify(backend.alias)}",
-            "row": str(message.get("row", "")),
+            "row": str(localized(message, self.language).get("row", "")),
             "before": groups.queue_row_id(alias, following[0]) if following else None,
         }
         await self.forward(encode(added=added))
@@ -420,22 +484,28 @@ class QueueConsumer(LiveConsumer):
         self.backend = await visible_backend(user, alias, queue)
         self.queue = queue
         self.watch = (alias, queue, None)
-        return [groups.queue_group(alias, queue)]
+        own = groups.queue_group(alias, queue)
+        self.own_groups = frozenset([own])
+        return [own, *self.follow_sidebar(await overview_sections(user))]
 
     async def snapshot(self) -> str:
-        return render.tab_counts(self.backend, await self.backend.get_queue(self.queue))
+        tabs = render.tab_counts(self.backend, await self.backend.get_queue(self.queue))
+        return tabs + self.sidebar_snapshot()
 
     async def still_allowed(self, user: Any) -> int | None:
         try:
             await visible_backend(user, self.backend.alias, self.queue)
         except QueueNotFound:
             return ACCESS_REVOKED
-        return None
+        return RECONNECT if await self.sidebar_hidden(user) else None
 
     def text(self, message: dict[str, Any]) -> str | None:
         if message.get("type") == QUEUE_MESSAGE:
-            content = message.get("tabs", "") + message.get("progress", "")
-            data = {key: message[key] for key in ("moved", "entered", "rows") if key in message}
+            if message.get("group") not in self.own_groups:
+                return encode(self.sidebar_text(message))
+            parts = localized(message, self.language)
+            content = parts.get("tabs", "") + parts.get("progress", "") + parts.get("sidebar", "")
+            data = {key: parts[key] for key in ("moved", "entered", "rows") if key in parts}
             return encode(content, **data)
         return super().text(message)
 
@@ -447,18 +517,45 @@ class JobConsumer(LiveConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         alias, queue, job_id = str(kwargs["alias"]), str(kwargs["queue"]), str(kwargs["job_id"])
         self.backend = await visible_backend(user, alias, queue)
+        self.user = user
         self.queue, self.job_id = queue, job_id
         self.watch = (alias, queue, job_id)
         self.allowed = frozenset(
             await database_sync_to_async(allowed_actions)(user, self.backend, queue)
         )
-        # The actions differ by what the user may do: one text per message and set of actions.
-        self.text_key = (JobConsumer, self.allowed)
-        return [groups.job_group(alias, queue, job_id)]
+        self.unredacted = await database_sync_to_async(sees_unredacted)(user)
+        # The actions differ by what the user may do: one text per message and set of actions
+        # (and whether the user sees job values unmasked).
+        self.text_key = (JobConsumer, self.allowed, self.unredacted)
+        own = groups.job_group(alias, queue, job_id)
+        self.own_groups = frozenset([own])
+        return [own, *self.follow_sidebar(await overview_sections(user))]
 
     async def snapshot(self) -> str:
         job = await self.backend.get_job(self.queue, self.job_id)
-        return render.job_page(self.backend, job) + self.actions(job.state)
+        if self.backend.supports_flows and (job.parent or job.children):
+            try:
+                await self._follow_flow()
+            except BackendError as exc:  # the page still follows its own job
+                logger.info("Live flow not followed: %s", exc)
+        page = render.job_page(self.backend, job, unmasked=self.unredacted)
+        page += self.actions(job.state)
+        return page + self.sidebar_snapshot()
+
+    async def _follow_flow(self) -> None:
+        """Join the groups of the flow's queues this user may see: their jobs moving makes
+        the page refresh its tree (``flow`` in queue messages)."""
+        tree = await self.backend.get_flow(self.queue, self.job_id)
+        if tree is None or self.hub is None:
+            return
+        names = sorted(tree.root.queues())[:MAX_FLOW_QUEUES]
+        backend, user = self.backend, self.user
+        shown = await access(user, lambda: visible_queue_names(user, backend, names))
+        wanted = [groups.queue_group(backend.alias, name) for name in sorted(shown)]
+        wanted = [group for group in wanted if group not in self.groups_joined]
+        if wanted:
+            await self.hub.join(self, wanted)
+            self.groups_joined.extend(wanted)
 
     async def still_allowed(self, user: Any) -> int | None:
         """The queue must still be visible; changed actions reconnect (for the new buttons)."""
@@ -467,13 +564,23 @@ class JobConsumer(LiveConsumer):
         except QueueNotFound:
             return ACCESS_REVOKED
         allowed = await database_sync_to_async(allowed_actions)(user, self.backend, self.queue)
-        return None if frozenset(allowed) == self.allowed else RECONNECT
+        if frozenset(allowed) != self.allowed or await self.sidebar_hidden(user):
+            return RECONNECT
+        return None
 
     def text(self, message: dict[str, Any]) -> str | None:
+        if message.get("type") == QUEUE_MESSAGE:
+            flow = {"flow": message["flow"]} if message.get("flow") else {}
+            return encode(self.sidebar_text(message), **flow)
         if message.get("type") == JOB_MESSAGE:
-            html = message.get("html", "")
+            fields = localized(message, self.language)
+            html = fields.get("html", "")
+            if self.unredacted:
+                html = fields.get("html_unredacted", html)
             if "state" in message:
+                # Not progress alone: live.js fetches the page's other fields again.
                 html += self.actions(JobState(message["state"]))
+                return encode(html, job=True)
             return encode(html)
         return super().text(message)
 

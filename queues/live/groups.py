@@ -40,9 +40,19 @@ def queue_row_id(alias: str, queue: str) -> str:
     return f"qb-q-{digest(alias, queue)}"
 
 
+def sidebar_count_id(alias: str, queue: str) -> str:
+    """The id of a queue's failed count in the sidebar."""
+    return f"qb-sc-{digest(alias, queue)}"
+
+
 def progress_cell_id(alias: str, queue: str, job_id: str) -> str:
     """The id of a job's progress cell in a job list."""
     return f"qb-p-{digest(alias, queue, job_id)}"
+
+
+def flow_node_key(alias: str, queue: str, job_id: str) -> str:
+    """A job's mark in a flow tree: live updates name moved jobs by it, not by their ids."""
+    return digest(alias, queue, job_id)
 
 
 def tab_count_id(state: str) -> str:

@@ -19,7 +19,10 @@ its own JSON text. Here the channel layer carries one message per *process* and 
 - A consumer joins before its snapshot is read and is held (its texts buffered) until the
   snapshot is sent, so an update is neither lost nor delivered ahead of the snapshot.
 - Watches (the queues and jobs viewers have open) are announced to the reader once per
-  process and renewed by one timer, not one per viewer.
+  process and renewed by one timer, not one per viewer; so are the languages the viewers speak
+  (``languages``), for the publisher to render each change in each of them once.
+- Texts are built per page type, language and whether the message is of the page's own queue
+  or job (``own_groups``) or of one it follows for its sidebar or flow.
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from django.conf import settings
+from django.utils import translation
+
 from . import groups
+from .languages import LANGUAGES_GROUP, LANGUAGES_MESSAGE, Spoken, spoken
 from .layers import live_layer
 from .options import LiveOptions, live_options
 from .per_loop import PerLoop
@@ -72,6 +79,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._handling: set[asyncio.Task[None]] = set()
+        self.spoken: Spoken = spoken()
 
     # -- membership ------------------------------------------------------------------------------
 
@@ -79,13 +87,18 @@ class Hub:
         """Add ``member`` to the groups ``names`` (and the viewers' group); returns them all."""
         await self._start()
         joined = list(dict.fromkeys([*names, groups.VIEWERS_GROUP]))
+        new = member not in self.members.get(groups.VIEWERS_GROUP, {})
         for name in joined:
             self.members.setdefault(name, {})[member] = None
+        if new and self.spoken.add(language_of(member)):
+            await self._speak()
         await self._sync(joined)
         return joined
 
     async def leave(self, member: Member, names: Iterable[str]) -> None:
         names = list(names)
+        if groups.VIEWERS_GROUP in names and member in self.members.get(groups.VIEWERS_GROUP, {}):
+            self.spoken.remove(language_of(member))
         for name in names:
             local = self.members.get(name)
             if local is not None:
@@ -120,6 +133,10 @@ class Hub:
         if self.watched[key] <= 0:
             del self.watched[key]
 
+    async def _speak(self) -> None:
+        """Tell every process (the publisher's among them) the languages spoken here."""
+        await self.layer.group_send(LANGUAGES_GROUP, self.spoken.message())
+
     async def _announce(self, keys: Iterable[Watch]) -> None:
         for alias, queue, job in keys:
             await self.layer.group_send(
@@ -132,6 +149,7 @@ class Hub:
     async def _start(self) -> None:
         if self.channel is None:
             self.channel = await self.layer.new_channel()
+            await self.layer.group_add(LANGUAGES_GROUP, self.channel)
         if not self._tasks:
             self._tasks = [
                 asyncio.create_task(self._listen(), name="queueboard-live-hub"),
@@ -163,38 +181,63 @@ class Hub:
             await asyncio.sleep(period)
             try:
                 await self._announce(list(self.watched))
+                if self.spoken.local:
+                    await self._speak()
                 since_rejoin += period
                 if since_rejoin >= REJOIN_EVERY:
                     since_rejoin = 0.0
                     async with self._lock:
-                        for name in list(self.subscribed):
+                        for name in [*self.subscribed, LANGUAGES_GROUP]:
                             await self.layer.group_add(name, self.channel)
             except Exception:
                 logger.warning("Live hub: could not renew watches", exc_info=True)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Forward ``message`` to the local members of its group, one text per page type."""
+        """Forward ``message`` to the local members of its group, one text per page type,
+        language and relation to the group (the page's own, or followed)."""
         self.received += 1
-        if message.get("type") == ANNOUNCE_MESSAGE:
-            await self._announce(list(self.watched))
+        kind = message.get("type")
+        if kind == LANGUAGES_MESSAGE:
+            self.spoken.hear(message.get("languages") or ())
             return
-        local = self.members.get(message.get("group") or "")
+        if kind == ANNOUNCE_MESSAGE:
+            await self._announce(list(self.watched))
+            await self._speak()
+            return
+        group = message.get("group") or ""
+        local = self.members.get(group)
         if not local:
             return
         texts: dict[Any, str | None] = {}
         for member in list(local):
-            key = getattr(member, "text_key", None) or type(member)
+            language = language_of(member)
+            key = (
+                getattr(member, "text_key", None) or type(member),
+                language,
+                group in getattr(member, "own_groups", ()),
+            )
             if key in texts:
                 text = texts[key]
             else:
-                text = texts[key] = member.text(message)
+                with translation.override(language):
+                    text = texts[key] = member.text(message)
             if text is None:
-                task = asyncio.create_task(member.handle(message))
+                task = asyncio.create_task(_handle(member, message, language))
                 self._handling.add(task)
                 task.add_done_callback(self._handling.discard)
             elif text:
                 self.written += 1
                 await member.forward(text)
+
+
+def language_of(member: Member) -> str:
+    """The language ``member``'s page speaks (``LANGUAGE_CODE`` unless it says)."""
+    return getattr(member, "language", None) or str(settings.LANGUAGE_CODE)
+
+
+async def _handle(member: Member, message: dict[str, Any], language: str) -> None:
+    with translation.override(language):
+        await member.handle(message)
 
 
 _hubs: PerLoop[Hub] = PerLoop(lambda: Hub(live_layer(), live_options()))

@@ -1,4 +1,7 @@
-"""Follow a backend without an event stream (Django Tasks): one ``list_queues`` per tick.
+"""Follow a backend without a change feed (Django Tasks): one ``list_queues`` per tick.
+
+The default for every backend whose ``change_feed`` is None; it uses the base interface only
+(``list_queues``, ``list_jobs``, ``get_job``, ``states``, ``newest_first``).
 
 ``list_queues`` is one aggregate query for all queues' counts. A count that changed is sent;
 a count that grew tells viewers of that state how many jobs arrived; a queue that appears is
@@ -13,9 +16,10 @@ seconds. Compared with the previous read:
   give): viewers of other states drop its row;
 - a job that was in a first page and is in none now is read once: it moved to its current
   state, or was removed;
-- in lists ordered newest first, the new jobs above every job of the previous read entered
-  the list: their rows are sent for insertion at the top (the page shows them or says "N
-  new jobs"). Jobs that only slide up into the first page (one above them left) are not new.
+- in lists ordered newest first (the backend's ``newest_first``), the new jobs above every
+  job of the previous read entered the list: their rows are sent for insertion at the top
+  (the page shows them or says "N new jobs"). Jobs that only slide up into the first page
+  (one above them left) are not new.
 
 A job deeper than the first page that changes state without surfacing in another state's
 first page is not seen to leave (its count still moves). Django Tasks has no progress.
@@ -37,9 +41,6 @@ from .publisher import Publisher
 from .watches import Watches
 
 logger = logging.getLogger("queues.live")
-#: Lists ordered newest first, so that a job entering them lands at their top (delayed jobs are
-#: ordered by due time).
-NEWEST_FIRST = frozenset({JobState.WAITING, JobState.ACTIVE, JobState.COMPLETED, JobState.FAILED})
 Tops = dict[JobState, list[JobSummary]]
 
 
@@ -112,7 +113,11 @@ class CountPoller:
                 summary=summary,
                 entered=entered,
                 moved=moved,
-                rows={state: jobs for state, jobs in rows.items() if state in NEWEST_FIRST},
+                rows={
+                    state: jobs
+                    for state, jobs in rows.items()
+                    if state in self.backend.newest_first
+                },
             )
         new = self.publisher.new_queues(self.backend.alias, [s.name for s in listed])
         for summary in listed:

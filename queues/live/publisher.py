@@ -3,17 +3,21 @@
 Consumers only forward these messages (choosing the parts their page shows); they never read
 queue state themselves after the first snapshot. Each message names its group: the channel
 layer carries it once per process (see ``hub``), whose hub forwards it to the local viewers.
+Fragments are rendered once per language viewers speak (``languages``), not once per viewer.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import redaction
 from ..backends.base import QueueBackend
 from ..backends.types import JobDetail, JobSummary, QueueSummary
+from ..history import recorder as history
 from ..states import JobState
-from . import groups, render
+from . import groups, languages, render
 
 #: Message types, as consumer handler names (``qb.queue`` → ``qb_queue``).
 QUEUE_MESSAGE = "qb.queue"
@@ -33,6 +37,8 @@ class Publisher:
         self._listed: dict[str, set[str]] = {}
         #: Messages sent, per type (for tests and the benchmark).
         self.sent: dict[str, int] = {}
+        #: Renders of a change's fragments, per language (for tests and the benchmark).
+        self.rendered: Counter[str] = Counter()
 
     async def _send(self, group: str, message: dict[str, Any]) -> None:
         """Send to ``group``, named in the message: each process's hub forwards it locally."""
@@ -41,7 +47,12 @@ class Publisher:
 
     def counts_changed(self, summary: QueueSummary) -> bool:
         key = (summary.backend, summary.name)
-        value = (tuple(summary.counts.items()), summary.paused, summary.problem)
+        value = (
+            tuple(summary.counts.items()),
+            summary.paused,
+            summary.problem,
+            summary.schedules_overdue,
+        )
         if self._sent_counts.get(key) == value:
             return False
         self._sent_counts[key] = value
@@ -62,23 +73,42 @@ class Publisher:
         entered: Mapping[JobState, int] | None = None,
         rows: Mapping[JobState, Sequence[JobSummary]] | None = None,
     ) -> None:
-        """One message to the queue's group with whatever changed; nothing if nothing did."""
+        """One message to the queue's group with whatever changed; nothing if nothing did.
+
+        Its fragments are rendered once per language some viewer speaks (``languages``)."""
+        history.observe(backend, name, moved, entered)  # the metrics history counts finishes
         message: dict[str, Any] = {"type": QUEUE_MESSAGE}
-        if summary is not None and self.counts_changed(summary):
-            message["row"] = render.queue_row(backend, summary)
-            message["tabs"] = render.tab_counts(backend, summary)
-        if progress:
-            message["progress"] = "".join(render.progress_cell(job) for job in progress)
+        counts = summary if summary is not None and self.counts_changed(summary) else None
+
+        def fragments() -> dict[str, Any]:
+            parts: dict[str, Any] = {}
+            if counts is not None:
+                parts["row"] = render.queue_row(backend, counts)
+                parts["tabs"] = render.tab_counts(backend, counts)
+                parts["sidebar"] = render.sidebar_count(backend, counts)
+            if progress:
+                parts["progress"] = "".join(render.progress_cell(job) for job in progress)
+            if rows:
+                parts["rows"] = {
+                    state.value: render.job_rows(jobs, state)
+                    for state, jobs in rows.items()
+                    if jobs
+                }
+                if not parts["rows"]:
+                    del parts["rows"]
+            return parts
+
+        message.update(languages.in_languages(fragments, self.rendered))
         if moved:
             message["moved"] = [
                 [job_id, [s.value for s in states]] for job_id, states in moved.items()
             ]
+            # Job pages showing a flow with these jobs in it refresh its tree.
+            message["flow"] = [
+                groups.flow_node_key(backend.alias, name, job_id) for job_id in moved
+            ]
         if entered:
             message["entered"] = {state.value: n for state, n in entered.items() if n}
-        if rows:
-            message["rows"] = {
-                state.value: render.job_rows(jobs, state) for state, jobs in rows.items() if jobs
-            }
         if len(message) > 1:
             await self._send(groups.queue_group(backend.alias, name), message)
 
@@ -96,22 +126,31 @@ class Publisher:
                 "type": ADDED_MESSAGE,
                 "alias": backend.alias,
                 "queue": summary.name,
-                "row": render.new_queue_row(backend, summary),
+                **languages.in_languages(
+                    lambda: {"row": render.new_queue_row(backend, summary)}, self.rendered
+                ),
             },
         )
 
     async def job(self, backend: QueueBackend, job: JobDetail) -> None:
         """The job page's regions; its state lets consumers render the actions their user has."""
-        html = render.job_page(backend, job)
+
+        def fragments() -> dict[str, Any]:
+            parts = {"html": render.job_page(backend, job)}
+            if redaction.patterns():  # for the viewers who see values as stored
+                parts["html_unredacted"] = render.job_page(backend, job, unmasked=True)
+            return parts
+
+        html = languages.in_languages(fragments, self.rendered)
         await self._send(
             groups.job_group(backend.alias, job.queue, job.id),
-            {"type": JOB_MESSAGE, "html": html, "state": job.state.value},
+            {"type": JOB_MESSAGE, **html, "state": job.state.value},
         )
 
     async def job_progress(self, job: JobSummary) -> None:
-        html = render.job_progress(job)
+        html = languages.in_languages(lambda: {"html": render.job_progress(job)}, self.rendered)
         await self._send(
-            groups.job_group(job.backend, job.queue, job.id), {"type": JOB_MESSAGE, "html": html}
+            groups.job_group(job.backend, job.queue, job.id), {"type": JOB_MESSAGE, **html}
         )
 
     async def resync(self) -> None:

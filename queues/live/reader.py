@@ -1,5 +1,8 @@
 """The one reader of a deployment: a follower per backend, one publisher, the watch list.
 
+A backend with a change feed (``QueueBackend.change_feed``) is followed through it
+(``feed_follower``); one without is polled through its reads (``poller``).
+
 Run by the process that holds the leadership (see ``leader``). It listens on the
 ``queueboard.reader`` group for consumers announcing what they watch, and asks them all to
 announce again when it starts, so a reader taking over knows the watched jobs at once.
@@ -11,11 +14,11 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
+from ..alerts.evaluator import run_alerts
 from ..backends import backends
 from ..backends.base import QueueBackend
-from ..backends.bullmq.backend import BullMQBackend
 from . import groups
-from .bullmq_follower import BullMQFollower
+from .feed_follower import FeedFollower, open_feed
 from .options import LiveOptions
 from .poller import CountPoller
 from .publisher import WATCH_MESSAGE, Publisher
@@ -39,9 +42,10 @@ class Reader:
 
     def follower_for(self, backend: QueueBackend) -> Follower:
         args = (self.publisher, self.watches, self.options)
-        if isinstance(backend, BullMQBackend):
-            return BullMQFollower(backend, *args)
-        return CountPoller(backend, *args)
+        feed = open_feed(backend, self.watches, self.options)
+        if feed is None:
+            return CountPoller(backend, *args)
+        return FeedFollower(backend, *args, feed=feed)
 
     def handle(self, message: dict[str, Any]) -> None:
         if message.get("type") == WATCH_MESSAGE:
@@ -61,6 +65,7 @@ class Reader:
         try:
             tasks.append(asyncio.create_task(self._listen(channel)))
             await self.publisher.announce()
+            tasks.append(asyncio.create_task(run_alerts(), name="queueboard-alerts"))
             for alias in backends:
                 follower = self.follower_for(backends[alias])
                 self.followers[alias] = follower

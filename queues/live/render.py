@@ -3,7 +3,9 @@
 Fragments that replace a region carry ``hx-swap-oob="true"`` and the region's id; job rows and
 new overview rows for insertion are plain rows (the page script inserts them). Nothing here
 depends on the user, except the job page's actions (``job_actions``), which consumers render
-once per message and set of allowed actions.
+once per message and set of allowed actions. Job values are masked (``redaction.shared``) for
+every viewer alike; the job page is rendered a second time unmasked (``unmasked``) for the
+viewers allowed to see values as stored, when some keys are masked at all.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from .. import fragments
 from ..backends.base import QueueBackend
 from ..backends.types import JobDetail, JobSummary, Payload, QueueSummary
 from ..conf import setting
+from ..redaction import shared as masked
+from ..sidebar_count import sidebar_count as sidebar_count_markup
 from ..states import JobState
 from . import groups
 
@@ -29,6 +33,14 @@ def queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
     at once (after a restart) render each row once, not once per client.
     """
     return fragments.queue_row(backend, queue, oob=True)
+
+
+def sidebar_count(backend: QueueBackend, queue: QueueSummary) -> str:
+    """The sidebar's failed count of ``queue`` ("" where the backend has no failed state)."""
+    if JobState.FAILED not in backend.states:
+        return ""
+    failed = int(queue.counts.get(JobState.FAILED, 0))
+    return sidebar_count_markup(backend.alias, queue.name, failed, oob=True)
 
 
 def new_queue_row(backend: QueueBackend, queue: QueueSummary) -> str:
@@ -60,20 +72,22 @@ def progress_cell(job: JobSummary) -> str:
     """A job list's progress cell of ``job``."""
     cell_id = groups.progress_cell_id(job.backend, job.queue, job.id)
     return render_to_string(
-        "queues/live/progress_cell.html", {"job": job, "cell_id": cell_id}
+        "queues/live/progress_cell.html", {"job": masked().job(job), "cell_id": cell_id}
     ).strip()
 
 
 def job_progress(job: JobSummary) -> str:
     """The job page's progress."""
-    return render_to_string("queues/partials/job_progress.html", {"job": job, "oob": True}).strip()
+    context = {"job": masked().job(job), "oob": True}
+    return render_to_string("queues/partials/job_progress.html", context).strip()
 
 
-def job_page(backend: QueueBackend, job: JobDetail) -> str:
+def job_page(backend: QueueBackend, job: JobDetail, *, unmasked: bool = False) -> str:
     """The job page's state, attempts, progress, timeline and log lines (the actions depend on
-    the user: ``job_actions``)."""
+    the user: ``job_actions``), masked unless ``unmasked``."""
+    shown = job if unmasked else masked().job(job)
     return render_to_string(
-        "queues/live/job.html", {"backend": backend, "job": job, "oob": True}
+        "queues/live/job.html", {"backend": backend, "job": shown, "oob": True}
     ).strip()
 
 
@@ -96,5 +110,6 @@ def job_actions(backend: QueueBackend, job: object, allowed: Iterable[str]) -> s
 
 def job_rows(jobs: Iterable[JobSummary], state: JobState) -> str:
     """Rows of a job list, for insertion at its top."""
-    context = {"jobs": list(jobs), "state": state, "preview_chars": setting("PREVIEW_CHARS")}
+    shown = [masked().job(job) for job in jobs]
+    context = {"jobs": shown, "state": state, "preview_chars": setting("PREVIEW_CHARS")}
     return render_to_string("queues/live/job_rows.html", context).strip()

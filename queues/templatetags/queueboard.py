@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django import template
 from django.urls import get_script_prefix
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext, ngettext
 
 from .. import fragments
 from ..states import JobState
@@ -22,16 +25,27 @@ register = template.Library()
 def _span(seconds: float) -> str:
     seconds = abs(seconds)
     if seconds < 1:
-        return f"{int(seconds * 1000)} ms"
+        return gettext("%(n)s ms") % {"n": int(seconds * 1000)}
     if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{int(seconds)} s"
+        n = f"{seconds:.1f}" if seconds < 10 else str(int(seconds))
+        return gettext("%(n)s s") % {"n": _decimal(n)}
     minutes, secs = divmod(int(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+        if secs:
+            return gettext("%(min)s min %(s)s s") % {"min": minutes, "s": secs}
+        return gettext("%(min)s min") % {"min": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d"
+        if minutes:
+            return gettext("%(h)s h %(min)s min") % {"h": hours, "min": minutes}
+        return gettext("%(h)s h") % {"h": hours}
+    return gettext("%(d)s d") % {"d": hours // 24}
+
+
+def _decimal(number: str) -> str:
+    """``1.5`` with the active language's decimal separator (``1,5`` in German)."""
+    separator = formats.get_format("DECIMAL_SEPARATOR")
+    return number.replace(".", separator) if separator != "." else number
 
 
 @register.filter
@@ -46,7 +60,9 @@ def age(moment: datetime | None) -> str:
     if moment is None:
         return "\u2014"
     delta = (timezone.now() - moment).total_seconds()
-    return f"{_span(delta)} ago" if delta >= 0 else f"in {_span(delta)}"
+    if delta >= 0:
+        return gettext("%(span)s ago") % {"span": _span(delta)}
+    return gettext("in %(span)s") % {"span": _span(delta)}
 
 
 @register.filter
@@ -54,9 +70,22 @@ def bytesize(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            if unit == "bytes":
+                return ngettext("%(n)s byte", "%(n)s bytes", int(value)) % {"n": int(value)}
+            return f"{_decimal(f'{value:.1f}')} {unit}"
         value /= 1024
-    return f"{size} bytes"
+    return ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": size}
+
+
+@register.filter
+def action_name(action: object) -> str:
+    """``retry-all`` → ``Retry all``, in the active language (an unknown name as it is)."""
+    from ..actions.permissions import ACTION_NAMES
+
+    for known, name in ACTION_NAMES.items():
+        if known.value == str(action):
+            return capfirst(str(name))
+    return str(action)
 
 
 @register.filter
@@ -142,13 +171,15 @@ def queue_count_cells(backend: Any, queue: Any, queue_url: str) -> SafeString:
     """
     name, url = html.escape(_visible_text(queue.name)), html.escape(str(queue_url))
     counts = queue.counts
+    texts = _state_texts(get_language())
     cells = []
     for state in backend.states:
         n = int(counts.get(state, 0))
-        value, label, title = _STATE_TEXT[state]
+        value, label, title = texts[state]
+        said = label % {"count": n, "queue": name}
         cells.append(
             f'<td class="num state-{value}{" has-jobs" if n else ""}">'
-            f'<a href="{url}?state={value}" aria-label="{n} {label} jobs in {name}"'
+            f'<a href="{url}?state={value}" aria-label="{said}"'
             f' data-label="{title}">{n}</a></td>'
         )
     return mark_safe("".join(cells))  # noqa: S308 - every variable part is escaped above
@@ -167,8 +198,8 @@ def queue_bar(backend: Any, queue: Any) -> SafeString:
         start, done = round(100 * done / total, 2), done + n
         end = round(100 * done / total, 2)
         rects.append(
-            f'<rect class="state-{_STATE_TEXT[state][0]}" x="{start:g}" width="{end - start:.2f}"'
-            ' height="1"/>'
+            f'<rect class="state-{html.escape(state.value)}" x="{start:g}"'
+            f' width="{end - start:.2f}" height="1"/>'
         )
     return mark_safe(  # noqa: S308 - only numbers and our own state names
         '<svg class="qb-bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true"'
@@ -176,8 +207,13 @@ def queue_bar(backend: Any, queue: Any) -> SafeString:
     )
 
 
-#: Per state: its value, its label in a sentence, and its label (the cards' caption).
-_STATE_TEXT = {
-    state: (html.escape(state.value), html.escape(state.label.lower()), html.escape(state.label))
-    for state in JobState
-}
+@cache
+def _state_texts(language: str | None) -> dict[JobState, tuple[str, str, str]]:
+    """Per state, in ``language`` (the active one): its value, the count cell's label (a
+    ``%`` format of ``count`` and ``queue``) and its label (the cards' caption), escaped."""
+    texts = {}
+    for state in JobState:
+        # Translators: an overview count, read by screen readers ("4 failed jobs in emails").
+        said = gettext("%(count)s {state} jobs in %(queue)s").replace("{state}", state.phrase)
+        texts[state] = (html.escape(state.value), html.escape(said), html.escape(state.label))
+    return texts

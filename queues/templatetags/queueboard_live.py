@@ -25,8 +25,23 @@ def live_progress_id(job: Any) -> str:
 
 
 @register.filter
+def live_flow_key(ref: Any) -> str:
+    """``{{ node.ref|live_flow_key }}`` for a job reference (backend, queue and id)."""
+    return groups.flow_node_key(str(ref.backend), str(ref.queue), str(ref.id))
+
+
+@register.filter
 def live_tab_count_id(state: Any) -> str:
     return groups.tab_count_id(str(getattr(state, "value", state)))
+
+
+@register.simple_tag
+def sidebar_count(alias: str, queue: str, failed: int) -> str:
+    """``{% sidebar_count backend.alias entry.name entry.failed %}``: the entry's failed count,
+    as live updates replace it."""
+    from ..sidebar_count import sidebar_count as markup
+
+    return markup(str(alias), str(queue), int(failed))
 
 
 @register.simple_tag

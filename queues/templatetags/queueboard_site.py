@@ -1,4 +1,5 @@
-"""What the board's frame needs of the host site: where its Log out button posts."""
+"""What the board's frame needs of the host site: where its Log out button posts, and the
+JavaScript catalog of the active language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 
 from ..conf import setting
+from ..jscatalog import current as current_catalog
 
 register = template.Library()
 
@@ -40,3 +42,11 @@ def _clear(**kwargs: object) -> None:
 
 
 setting_changed.connect(_clear, dispatch_uid="queueboard-logout-url-clear")
+
+
+@register.simple_tag
+def js_catalog_url() -> str:
+    """The JavaScript catalog of the active language, with its digest (kept for a year)."""
+    found = current_catalog()
+    url = reverse("queues:jsi18n", args=[found.language])
+    return f"{url}?v={found.digest}"

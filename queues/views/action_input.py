@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..backends.actions import JobAction, QueueAction
 from ..conf import setting
@@ -19,28 +21,29 @@ def payload(request: HttpRequest) -> dict[str, Any]:
     if request.content_type == "application/json":
         data = json_body(request)
         if not isinstance(data, dict):
-            raise BadRequest("The request body must be a JSON object.")
+            raise BadRequest(_("The request body must be a JSON object."))
         return data
     body(request)
     try:
         form = request.POST
     except TooManyFieldsSent:
-        raise BadRequest("The form has too many fields.") from None
+        raise BadRequest(_("The form has too many fields.")) from None
     except MultiPartParserError:
-        raise BadRequest("The form could not be read.") from None
+        raise BadRequest(_("The form could not be read.")) from None
     return {key: form.getlist(key) if key == "ids" else form.get(key) for key in form}
 
 
 def job_ids(data: dict[str, Any]) -> list[str]:
     raw = data.get("ids")
     if raw is None or raw == []:
-        raise BadRequest("Choose at least one job (ids).")
+        raise BadRequest(_("Choose at least one job (ids)."))
     if not isinstance(raw, list) or not all(isinstance(i, str | int) for i in raw):
-        raise BadRequest("ids must be a list of job ids.")
+        raise BadRequest(_("ids must be a list of job ids."))
     ids = list(dict.fromkeys(str(i) for i in raw))
     maximum = int(setting("MAX_SELECTION"))
     if len(ids) > maximum:
-        raise BadRequest(f"At most {maximum} jobs can be chosen at once; use a queue action.")
+        message = _("At most {n} jobs can be chosen at once; use a queue action.")
+        raise BadRequest(format_lazy(message, n=maximum))
     return ids
 
 
@@ -48,11 +51,11 @@ def job_action(name: str) -> JobAction:
     try:
         return JobAction(name)
     except ValueError:
-        raise BadRequest(f"Unknown job action {name!r}.") from None
+        raise BadRequest(format_lazy(_("Unknown job action {name}."), name=repr(name))) from None
 
 
 def queue_action(name: str) -> QueueAction:
     try:
         return QueueAction(name)
     except ValueError:
-        raise BadRequest(f"Unknown queue action {name!r}.") from None
+        raise BadRequest(format_lazy(_("Unknown queue action {name}."), name=repr(name))) from None

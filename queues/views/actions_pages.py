@@ -9,9 +9,11 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..actions import bulk
-from ..actions.errors import ActionRefused
+from ..actions.errors import ActionRefused, JobConflict
 from ..actions.jobs import act_on_job, act_on_jobs, check_allowed, summary
 from ..actions.permissions import refusal
 from ..actions.queue import perform, queue_params
@@ -25,7 +27,20 @@ from .htmx import swap_target
 from .methods import require_GET, require_http_methods, require_POST
 from .pages import action_context
 
-_DONE = {JobAction.RETRY: "retried", JobAction.PROMOTE: "promoted", JobAction.REMOVE: "removed"}
+_DONE = {
+    JobAction.RETRY: _("Job {job} retried."),
+    JobAction.PROMOTE: _("Job {job} promoted."),
+    JobAction.REMOVE: _("Job {job} removed."),
+    JobAction.CANCEL: _("Job {job} canceled."),
+    JobAction.STOP: _("Job {job} was told to stop; its worker ends it."),
+}
+#: What the queue page says after an action done at once.
+_DONE_AT_ONCE = {
+    QueueAction.PAUSE: _("Queue {queue} paused."),
+    QueueAction.RESUME: _("Queue {queue} resumed."),
+    QueueAction.SUSPEND_WORKERS: _("Every worker of {backend} suspended, in all queues."),
+    QueueAction.RESUME_WORKERS: _("Every worker of {backend} resumed, in all queues."),
+}
 
 
 def _queue_url(alias: str, queue: str, state: str | None = None) -> str:
@@ -40,8 +55,16 @@ async def job(
 ) -> HttpResponse:
     chosen = job_action(action)
     backend = await visible_backend(request.user, alias, queue)
-    await act_on_job(request.user, backend, queue, chosen, job_id)
-    await notices.add(request, f"Job {job_id} {_DONE[chosen]}.")
+    try:
+        await act_on_job(request.user, backend, queue, chosen, job_id)
+    except JobConflict as exc:
+        if "schedule_url" not in exc.details:
+            raise
+        # A schedule's next run: back to the job, whose notice offers the schedule's page.
+        link = (exc.details["schedule_url"], _("Open its schedule"))
+        await notices.add(request, str(exc), "warning", link)
+        return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, job_id]))
+    await notices.add(request, format_lazy(_DONE[chosen], job=job_id))
     if chosen == JobAction.REMOVE:
         return HttpResponseRedirect(_queue_url(alias, queue, request.POST.get("state")))
     return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, job_id]))
@@ -93,9 +116,8 @@ async def queue_wide(request: HttpRequest, alias: str, queue: str, action: str) 
         await notices.add(request, str(exc), "warning")
         return HttpResponseRedirect(_queue_url(alias, queue))
     if run is None:
-        await notices.add(
-            request, f"Queue {queue} {'paused' if chosen == QueueAction.PAUSE else 'resumed'}."
-        )
+        done = format_lazy(_DONE_AT_ONCE[chosen], queue=queue, backend=backend.label)
+        await notices.add(request, done)
         return HttpResponseRedirect(_queue_url(alias, queue))
     return HttpResponseRedirect(reverse("queues:run", args=[run.pk]))
 
@@ -118,5 +140,5 @@ async def run_cancel(request: HttpRequest, run_id: str) -> HttpResponse:
     backend = await visible_backend(request.user, run.backend, run.queue)
     await check_allowed(request.user, backend, run.queue, queue_action(run.action))
     await bulk.cancel_run(request.user, run)
-    await notices.add(request, "Cancelling: the run stops after its current batch.")
+    await notices.add(request, _("Cancelling: the run stops after its current batch."))
     return HttpResponseRedirect(reverse("queues:run", args=[run.pk]))

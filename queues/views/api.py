@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from .. import fragments
+from ..backends.actions import JobAction
 from ..reading import overview_sections, visible_backend
+from ..redacted_search import list_jobs
+from ..redaction import aredactor_for, redact_job
 from ..search_bounds import SearchRefused, is_search, search_slot
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict, worker_to_dict
 from . import actions_api
@@ -32,7 +35,8 @@ async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     try:
         async with search_slot(request.user, is_search(request.GET)):
             summary = await backend.get_queue(queue)
-            page = await backend.list_jobs(job_query(request.GET, backend, queue, summary))
+            query = job_query(request.GET, backend, queue, summary)
+            page = await list_jobs(backend, query, await aredactor_for(request.user))
     except SearchRefused as refused:
         answer = error_json(refused.status, refused.code, str(refused))
         answer["Retry-After"] = str(refused.retry_after)
@@ -54,8 +58,17 @@ async def workers(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
 @board_api
 async def job(request: HttpRequest, alias: str, queue: str, job_id: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
-    detail = await backend.get_job(queue, job_id)
-    return SafeJsonResponse({"job": job_detail_to_dict(detail)})
+    detail = redact_job(await aredactor_for(request.user), await backend.get_job(queue, job_id))
+    # The actions that apply in the job's state (the backend's action table), whoever asks,
+    # and why each other action the backend offers does not.
+    actions = [action.value for action in backend.job_actions_for(detail.state)]
+    why_not = {
+        action.value: str(backend.why_not(action, detail.state))
+        for action in JobAction
+        if backend.supports(action) and action.value not in actions
+    }
+    shown = {**job_detail_to_dict(detail), "actions": actions, "not_applicable": why_not}
+    return SafeJsonResponse({"job": shown})
 
 
 async def job_or_selection(

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..backends.errors import BackendError
 from ..conf import setting
@@ -38,7 +40,8 @@ class BodyTooLarge(BackendError):
     code = "payload_too_large"
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body is larger than {limit} bytes, the most it may be.")
+        message = _("The request body is larger than {n} bytes, the most it may be.")
+        super().__init__(format_lazy(message, n=limit))
 
 
 def body(request: HttpRequest) -> bytes:
@@ -80,7 +83,7 @@ def json_body(request: HttpRequest) -> Any:
     except RecursionError:
         raise _too_deep() from None
     except ValueError:  # also UnicodeDecodeError and integers of more than 4300 digits
-        raise BadRequest("The request body is not valid JSON.") from None
+        raise BadRequest(_("The request body is not valid JSON.")) from None
     if deeper_than(data, MAX_DEPTH):
         raise _too_deep()
     return data
@@ -108,4 +111,5 @@ def _no_constant(name: str) -> Any:
 
 
 def _too_deep() -> BadRequest:
-    return BadRequest(f"The request body is nested too deeply (at most {MAX_DEPTH} levels).")
+    message = _("The request body is nested too deeply (at most {n} levels).")
+    return BadRequest(format_lazy(message, n=MAX_DEPTH))

@@ -21,9 +21,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch
 from django.utils.html import escape
+from django.utils.text import format_lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from ..backends.errors import BackendError
 from ..conf import setting
+from ..language import Text, in_english
 from ..permissions import can_view_board
 from . import notices
 from .headers import no_store, secure
@@ -35,13 +39,13 @@ logger = logging.getLogger("queues")
 AsyncView = Callable[..., Awaitable[HttpResponse]]
 
 _TITLES = {
-    400: "Bad request",
-    401: "Login required",
-    403: "Access denied",
-    404: "Not found",
-    409: "Conflict",
-    429: "Too many requests",
-    503: "Queue server unavailable",
+    400: _("Bad request"),
+    401: _("Login required"),
+    403: _("Access denied"),
+    404: _("Not found"),
+    409: _("Conflict"),
+    429: _("Too many requests"),
+    503: _("Queue server unavailable"),
 }
 
 
@@ -74,32 +78,35 @@ async def render_page(
 
 
 async def error_page(
-    request: HttpRequest, status: int, message: str, *, board_refused: bool = False
+    request: HttpRequest, status: int, message: Text, *, board_refused: bool = False
 ) -> HttpResponse:
     """The board's error page; ``board_refused``: the user may not see the board at all (no
     link back to the overview, which would answer the same)."""
-    title = _TITLES.get(status, "Error")
+    title = _TITLES.get(status, _("Error"))
     context = {"status": status, "title": title, "message": message, "board_refused": board_refused}
     return await render_page(request, "queues/error.html", context, status)
 
 
 def _database_message(exc: DatabaseError) -> str:
-    return f"The board's database could not be used ({exc}); try again in a moment."
+    message = _("The board's database could not be used ({error}); try again in a moment.")
+    return str(format_lazy(message, error=exc))
 
 
-def bare_error_page(status: int, message: str, title: str | None = None) -> HttpResponse:
+def bare_error_page(status: int, message: Text, title: Text | None = None) -> HttpResponse:
     """An error page that needs nothing: no session, no user, no template context."""
-    title = escape(title or _TITLES.get(status, "Error"))
+    title = escape(title or _TITLES.get(status, _("Error")))
     body = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<!DOCTYPE html><html lang="{escape(get_language() or "en")}"><head>'
+        f'<meta charset="utf-8"><title>{title}</title>'
         f'</head><body><main><h1>{title}</h1><p role="alert">{escape(message)}</p></main>'
         "</body></html>"
     )
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 
 
-def error_json(status: int, code: str, message: str, **extra: Any) -> HttpResponse:
-    return SafeJsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
+def error_json(status: int, code: str, message: Text, **extra: Any) -> HttpResponse:
+    error = {"code": code, "message": str(message), **extra}
+    return SafeJsonResponse({"error": error}, status=status)
 
 
 def _identify(request: HttpRequest) -> tuple[bool, bool]:
@@ -120,7 +127,7 @@ def _to_login(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     except NoReverseMatch:
         logger.warning("Queueboard: LOGIN_URL %r names no URL of this site.", settings.LOGIN_URL)
-        message = "Log in to see the board. This site has no login page yet (LOGIN_URL)."
+        message = _("Log in to see the board. This site has no login page yet (LOGIN_URL).")
         return bare_error_page(401, message)
 
 
@@ -132,7 +139,8 @@ def board_page(view: AsyncView) -> AsyncView:
         except DatabaseError as exc:  # the board's own database: sessions, users, audit log
             logger.warning("Queueboard page %s: database error: %s", request.path, exc)
             message = _database_message(exc)
-            response = bare_error_page(503, message, title="Board database unavailable")
+            title = str(_("Board database unavailable"))
+            response = bare_error_page(503, message, title=title)
         return no_store(secure(response))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -140,8 +148,8 @@ def board_page(view: AsyncView) -> AsyncView:
         if not authenticated:
             return _to_login(request)
         if not allowed:
-            message = "Your account may not view this board."
-            return await error_page(request, 403, message, board_refused=True)
+            refused = _("Your account may not view this board.")
+            return await error_page(request, 403, refused, board_refused=True)
         try:
             return await view(request, *args, **kwargs)
         except (BadRequest, BackendError) as exc:
@@ -156,11 +164,12 @@ def board_page(view: AsyncView) -> AsyncView:
 def board_api(view: AsyncView) -> AsyncView:
     @wraps(view)
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            response = await _api(request, *args, **kwargs)
-        except DatabaseError as exc:
-            logger.warning("Queueboard API %s: database error: %s", request.path, exc)
-            response = error_json(503, "database_unavailable", _database_message(exc))
+        with in_english():  # the API speaks English whatever the request's language
+            try:
+                response = await _api(request, *args, **kwargs)
+            except DatabaseError as exc:
+                logger.warning("Queueboard API %s: database error: %s", request.path, exc)
+                response = error_json(503, "database_unavailable", _database_message(exc))
         return no_store(secure(response))
 
     async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

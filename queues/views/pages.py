@@ -5,15 +5,25 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from ..actions.params import CLEANABLE
-from ..actions.permissions import RERUN_COMPLETED_ACTION, allowed_actions
+from .. import preferences
+from ..action_buttons import selection_buttons
+from ..actions.permissions import allowed_actions
+from ..backends.actions import QueueAction
 from ..backends.base import QueueBackend
 from ..backends.errors import JobNotFound
 from ..backends.types import JobPage, JobQuery, Payload, QueueSummary
 from ..conf import setting
+from ..history import sparklines
+from ..overview import OverviewOptions, arrange, overview_states
+from ..presence import worker_presence
 from ..reading import overview_sections, visible_backend, workers_of
+from ..redacted_search import list_jobs
+from ..redaction import aredactor_for, redact_job
 from ..search_bounds import SearchRefused, is_search, search_slot
+from ..sidebar import build_sidebar, sidebar_for
 from ..states import JobState
 from ..templatetags.queueboard import clip
 from . import notices
@@ -29,22 +39,17 @@ JOB_TABS = ("data", "options", "logs", "error", "timeline")
 def selection_actions(
     allowed: set[str], backend: QueueBackend, state: JobState
 ) -> list[tuple[str, str]]:
-    """The buttons for selected jobs in a list of ``state``: (action, label)."""
-    retryable = state == JobState.FAILED or (
-        state == JobState.COMPLETED and RERUN_COMPLETED_ACTION in allowed
-    )
-    buttons = [
-        ("retry", "Retry selected", retryable),
-        ("promote", "Promote selected", state == JobState.DELAYED),
-        ("remove", "Remove selected", state != JobState.ACTIVE),
-    ]
-    return [(name, label) for name, label, applies in buttons if applies and name in allowed]
+    """The buttons for selected jobs in a list of ``state``: (action, label), from the
+    backend's action table (``backends/applicability.py``)."""
+    return selection_buttons(backend, state, allowed)
 
 
 def action_context(backend: QueueBackend) -> dict[str, list[str]]:
-    """State names the action buttons test against."""
-    retryable = ["failed", "completed"] if backend.supports_retry_completed else ["failed"]
-    return {"retryable": retryable, "cleanable": [s.value for s in CLEANABLE]}
+    """State names the confirmation page offers (from the backend's action table)."""
+    return {
+        "retryable": [s.value for s in backend.queue_action_states(QueueAction.RETRY_ALL)],
+        "cleanable": [s.value for s in backend.queue_action_states(QueueAction.CLEAN)],
+    }
 
 
 DOWNLOADABLE = {"data": "data", "options": "options", "return-value": "return_value"}
@@ -53,8 +58,18 @@ DOWNLOADABLE = {"data": "data", "options": "options", "return-value": "return_va
 @require_GET
 @board_page
 async def overview(request: HttpRequest) -> HttpResponse:
+    options = OverviewOptions.from_query(request.GET)
     sections = await overview_sections(request.user)
-    return await render_page(request, "queues/overview.html", {"sections": sections})
+    await sparklines.load((s.backend.alias, q.name) for s in sections for q in s.queues)
+    context = {
+        "sections": arrange(
+            sections, options, setting("GROUP_DELIMITER"), await worker_presence(sections)
+        ),
+        "options": options,
+        "overview_states": overview_states(sections),
+        "sidebar": build_sidebar(sections),
+    }
+    return await render_page(request, "queues/overview.html", context)
 
 
 async def _job_list(
@@ -62,14 +77,16 @@ async def _job_list(
 ) -> tuple[QueueSummary, JobQuery, JobPage, SearchRefused | None]:
     """The queue, the query and its page of jobs; a search beyond the bounds is refused (and
     said in the search region) with an empty page, the rest of the queue page as usual."""
+    prefs = preferences.of(request)
     try:
         async with search_slot(request.user, is_search(request.GET)):
             summary = await backend.get_queue(queue)
-            query = job_query(request.GET, backend, queue, summary)
-            return summary, query, await backend.list_jobs(query), None
+            query = job_query(request.GET, backend, queue, summary, prefs.page_size)
+            redactor = await aredactor_for(request.user)
+            return summary, query, await list_jobs(backend, query, redactor), None
     except SearchRefused as refused:
         summary = await backend.get_queue(queue)
-        query = job_query(request.GET, backend, queue, summary)
+        query = job_query(request.GET, backend, queue, summary, prefs.page_size)
         return summary, query, JobPage(query=query, jobs=[], total=0), refused
 
 
@@ -97,6 +114,7 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
         response = await render_page(request, "queues/partials/job_list.html", context, status)
     else:
         context["workers"] = await workers_of(backend, queue)
+        context["sidebar"] = await sidebar_for(request.user, (alias, queue))
         response = await render_page(request, "queues/queue.html", context, status)
     if refused:
         response["Retry-After"] = str(refused.retry_after)
@@ -107,10 +125,11 @@ async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResp
 @board_page
 async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
-    job = await backend.get_job(queue, job_id)
-    tab = request.GET.get("tab") or ("error" if job.failed_reason else "data")
+    job = redact_job(await aredactor_for(request.user), await backend.get_job(queue, job_id))
+    tab = request.GET.get("tab") or preferences.of(request).tab_for(bool(job.failed_reason))
     if tab not in JOB_TABS:
-        raise BadRequest(f"Unknown tab {tab!r}; expected one of: {', '.join(JOB_TABS)}.")
+        message = _("Unknown tab {tab}; expected one of: {tabs}.")
+        raise BadRequest(format_lazy(message, tab=repr(tab), tabs=", ".join(JOB_TABS)))
     cap = int(setting("PAYLOAD_DISPLAY_CAP"))
     context = {
         "allowed": await sync_to_async(allowed_actions)(request.user, backend, queue),
@@ -129,6 +148,7 @@ async def job_detail(request: HttpRequest, alias: str, queue: str, job_id: str) 
     }
     if swap_target(request) == "job-tab-panel":  # the panel, and the tab bar out of band
         return await render_page(request, "queues/partials/job_tab_swap.html", context)
+    context["sidebar"] = await sidebar_for(request.user, (alias, queue))
     return await render_page(request, "queues/job.html", context)
 
 
@@ -142,7 +162,10 @@ async def find_job(request: HttpRequest, alias: str, queue: str) -> HttpResponse
         await backend.get_job(queue, wanted)
     except JobNotFound:
         await backend.get_queue(queue)  # no such queue either: its 404, not a redirect to one
-        await notices.add(request, f"No job with id “{clip(wanted, 80)}” in {queue}.", "error")
+        missing = format_lazy(
+            _("No job with id “{id}” in {queue}."), id=clip(wanted, 80), queue=queue
+        )
+        await notices.add(request, missing, "error")
         return HttpResponseRedirect(reverse("queues:queue", args=[alias, queue]))
     return HttpResponseRedirect(reverse("queues:job", args=[alias, queue, wanted]))
 
@@ -154,9 +177,9 @@ async def job_download(
 ) -> HttpResponse:
     """The stored value as it is, as an attachment: never rendered as a page."""
     if field not in DOWNLOADABLE:
-        raise BadRequest(f"Unknown field {field!r}.")
+        raise BadRequest(format_lazy(_("Unknown field {field}."), field=repr(field)))
     backend = await visible_backend(request.user, alias, queue)
-    job = await backend.get_job(queue, job_id)
+    job = redact_job(await aredactor_for(request.user), await backend.get_job(queue, job_id))
     value: Payload = getattr(job, DOWNLOADABLE[field])
     content_type = "application/json" if value.is_json else "text/plain; charset=utf-8"
     response = HttpResponse(value.text.encode("utf-8", "replace"), content_type=content_type)

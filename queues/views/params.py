@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..backends.base import QueueBackend
 from ..backends.types import JobQuery, QueueSummary
@@ -23,11 +25,13 @@ def _positive_int(params: QueryDict, name: str, default: int, maximum: int | Non
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}.") from None
+        message = _("{name} must be a whole number, not {value}.")
+        raise BadRequest(format_lazy(message, name=name, value=repr(raw))) from None
     if value < 1:
-        raise BadRequest(f"{name} must be 1 or more.")
+        raise BadRequest(format_lazy(_("{name} must be 1 or more."), name=name))
     if maximum is not None and value > maximum:
-        raise BadRequest(f"{name} must be at most {maximum}.")
+        message = _("{name} must be at most {n}.")
+        raise BadRequest(format_lazy(message, name=name, n=maximum))
     return value
 
 
@@ -41,20 +45,30 @@ def default_state(backend: QueueBackend, summary: QueueSummary | None) -> JobSta
 
 
 def job_query(
-    params: QueryDict, backend: QueueBackend, queue: str, summary: QueueSummary | None = None
+    params: QueryDict,
+    backend: QueueBackend,
+    queue: str,
+    summary: QueueSummary | None = None,
+    per_page_default: int | None = None,
 ) -> JobQuery:
+    """``per_page_default``: the jobs per page without ``?per_page=`` (the browser's setting,
+    already within ``MAX_PAGE_SIZE``); None: ``PAGE_SIZE``."""
     raw_state = params.get("state")
     if raw_state:
         try:
             state = JobState.parse(raw_state)
         except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(exc.args[0]) from None
         if state not in backend.states:
-            raise BadRequest(f"Backend {backend.alias!r} has no {state.value!r} state.")
+            message = _("Backend {backend} has no {state} state.")
+            raise BadRequest(
+                format_lazy(message, backend=repr(backend.alias), state=repr(state.value))
+            )
     else:
         state = default_state(backend, summary)
     max_page_size = int(setting("MAX_PAGE_SIZE"))
-    per_page = _positive_int(params, "per_page", int(setting("PAGE_SIZE")), max_page_size)
+    default = min(per_page_default or int(setting("PAGE_SIZE")), max_page_size)
+    per_page = _positive_int(params, "per_page", default, max_page_size)
     page = _positive_int(params, "page", 1, maximum=10**9)
     return JobQuery(
         queue=queue,
@@ -71,12 +85,14 @@ def _search_text(params: QueryDict, backend: QueueBackend) -> str:
     if not text:
         return ""
     if not backend.supports_search:
-        raise BadRequest(f"Backend {backend.alias!r} cannot search its jobs.")
+        message = _("Backend {backend} cannot search its jobs.")
+        raise BadRequest(format_lazy(message, backend=repr(backend.alias)))
     longest = int(setting("SEARCH_MAX_CHARS"))
     if len(text) > longest:
-        raise BadRequest(f"The search text has at most {longest} characters.")
+        message = _("The search text has at most {n} characters.")
+        raise BadRequest(format_lazy(message, n=longest))
     if "\x00" in text:  # PostgreSQL refuses NUL in text; JSON stores it escaped (\u0000)
-        raise BadRequest("The search text cannot hold a NUL character.")
+        raise BadRequest(_("The search text cannot hold a NUL character."))
     return text
 
 
@@ -84,7 +100,8 @@ def job_id(params: QueryDict) -> str:
     """The job id typed into the queue page's "Open job" box (spaces around it dropped)."""
     value = (params.get("id") or "").strip()
     if not value:
-        raise BadRequest("Type the id of a job to open.")
+        raise BadRequest(_("Type the id of a job to open."))
     if len(value) > FIND_JOB_MAX:
-        raise BadRequest(f"A job id has at most {FIND_JOB_MAX} characters.")
+        message = _("A job id has at most {n} characters.")
+        raise BadRequest(format_lazy(message, n=FIND_JOB_MAX))
     return value

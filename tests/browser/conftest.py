@@ -272,6 +272,25 @@ def board_page(
 
 
 @pytest.fixture
+def operator(staff_user: Any) -> Any:
+    """The staff user with the permission of every action."""
+    from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant
+
+    return grant(staff_user, *ALL_ACTION_PERMISSIONS)
+
+
+@pytest.fixture
+def operator_phone(
+    transactional_db: None, browser: Browser, live_board: LiveBoard, operator: Any
+) -> Iterator[BoardPage]:
+    """A page of ``operator`` on a light-scheme phone, 390 px wide."""
+    viewport = {"width": 390, "height": 800}
+    yield from open_board_page(
+        browser, live_board, operator, color_scheme="light", viewport=viewport
+    )
+
+
+@pytest.fixture
 def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]:
     """A Node bullmq worker on queue ``live_node.QUEUE`` (progress, logs; adds jobs on command)."""
     from tests.browser.live_node import QUEUE, NodeWorker
@@ -279,3 +298,34 @@ def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]
     worker = NodeWorker(redis_url, QUEUE)
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="module")
+def rq_board(
+    django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveBoard]:
+    """daphne serving the browser tests' board with an RQ backend added."""
+    from django.db import connection
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("daphne-rq") / "daphne.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.browser.rq_server_settings",
+        "QUEUEBOARD_TEST_DATABASE_URL": database_url(connection.settings_dict),
+        "QUEUEBOARD_BROWSER_REDIS_URL": redis_server.url,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "tests.browser.asgi:application"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    board = LiveBoard(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    try:
+        wait_until_answers(f"{board.url}/healthz", process, board.log_tail)
+        yield board
+    finally:
+        stop_process(process)

@@ -43,6 +43,14 @@ class NodeWorker:
         assert line.startswith("added "), line
         return line.split(" ", 1)[1]
 
+    def retry(self, job_id: str) -> None:
+        """Retry the failed job ``job_id`` (as another client would: no page action)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"retry {job_id}\n")
+        self.process.stdin.flush()
+        line = self.readline()
+        assert line == f"retried {job_id}", line
+
     def stop(self) -> None:
         stop_worker(self.process)  # type: ignore[arg-type]
 

@@ -25,8 +25,34 @@ if os.environ.get("QUEUEBOARD_BROWSER_REDIS_URL"):
                 "prefix": "bull",
                 # Every test empties Redis: rediscover queues on each request.
                 "discovery_ttl": 0,
+                # A display name and description, shown on the pages the browser tests check.
+                "queue_display": {
+                    "emails": {
+                        "display_name": "Transactional e-mails",
+                        "description": "Receipts, password resets and invoice reminders.",
+                    }
+                },
+                # The add form of "emails" shows and checks a schema (test_responsive.py).
+                "job_schemas": {
+                    "emails": {
+                        "type": "object",
+                        "required": ["to", "template"],
+                        "properties": {
+                            "to": {"type": "string", "description": "Recipient address"},
+                            "template": {"type": "string", "default": "welcome"},
+                            "retry": {"type": "boolean"},
+                        },
+                    }
+                },
             },
             # A read-only queue of the responsive tests (tests/browser/showcase.py).
             "READ_ONLY_QUEUES": ["nightly-report-generation-for-every-customer-account"],
         },
     }
+
+# The header's environment badge and each job's link into the host application, on every
+# page the browser tests look at.
+QUEUEBOARD = {
+    "ENVIRONMENT": {"label": "staging", "color": "orange"},
+    "EXTERNAL_JOB_URL": "tests.presentation_hooks.showcase_url",
+}

@@ -21,6 +21,11 @@ LONG_NAME = "send-transactional-email-with-attachments-and-tracking"
 BIG_ID = "payload-42"
 FAILED_ID = "16"
 WAITING_ID = "17"
+#: Failed twice with different traces: once, then again after a retry by hand (1 allowed).
+RETRIED_ID = "18"
+#: Active, reporting an object progress with a percentage.
+PROGRESS_ID = "progress-7"
+PROGRESS = {"percentage": 64, "step": "rendering-pages", "page": 32, "pages": 50}
 TASKS_QUEUE = "emails"
 
 FAILURE = (
@@ -139,6 +144,32 @@ def seed_bullmq(url: str) -> None:
         job(WAITING_ID, "wait", None, name="send-email", data=json.dumps({"to": "a@example.com"}))
         job("31", "delayed", (now + 3_600_000) * 4096, name="send-digest", delay=3_600_000)
         pipe.rpush(base + f"{FAILED_ID}:logs", *[f"attempt {n}: {FAILURE}" for n in range(1, 4)])
+        job(
+            RETRIED_ID,
+            "failed",
+            now - 700,
+            name="send-email",
+            timestamp=now - 400_000,
+            processedOn=now - 1500,
+            finishedOn=now - 700,
+            failedReason=FAILURE,
+            stacktrace=json.dumps(
+                [TRACE, "Error: Connection timed out\n    at connect (mail.js:1:1)"]
+            ),
+            atm=2,
+            ats=2,
+            opts=json.dumps({"attempts": 1, "fpof": True, "kl": 100, "removeOnFail": 500}),
+        )
+        job(
+            PROGRESS_ID,
+            "active",
+            None,
+            name="render-report",
+            processedOn=now - 20_000,
+            progress=json.dumps(PROGRESS),
+            atm=0,
+            ats=1,
+        )
         long_base = f"{bullmq_producers.PREFIX}:{LONG_QUEUE}:"
         for n in range(1, 4):
             pipe.hset(long_base + str(n), mapping=bullmq_producers.job_hash(str(n)))

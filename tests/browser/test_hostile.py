@@ -55,9 +55,11 @@ def assert_inert(board: BoardPage) -> None:
     assert page.locator('img[src="x"]').count() == 0
     assert page.locator("img").count() == 0
     assert page.locator("b").count() == 0
-    # Only the board's own external scripts; no inline script from a payload.
+    # Only the board's own external scripts (its static files and its translations catalog);
+    # no inline script from a payload.
     sources = page.locator("script").evaluate_all("els => els.map(e => e.getAttribute('src'))")
-    assert sources and all(src and src.startswith("/static/queues/") for src in sources), sources
+    own = ("/static/queues/", "/jsi18n/")
+    assert sources and all(src and src.startswith(own) for src in sources), sources
     assert page.evaluate("typeof window.alert") == "function"
 
 
@@ -163,8 +165,11 @@ def test_return_value_and_flow_parent_show_markup_as_text(
     page = board_page.page
     assert board_page.goto(f"/queue/bullmq/{quote(QUEUE)}/job/2/?tab=data").status == 200
     expect(page.locator("#job-tab-panel")).to_contain_text(f'"html": "{IMG}"')
-    parent = page.get_by_role("link", name=f"{PARENT_QUEUE} #p1")
+    # The flow tree: the parent's name as its link, its queue's name beside it, as text.
+    flow = page.locator("#job-flow")
+    parent = flow.get_by_role("link", name=f"parent {SCRIPT}", exact=True)
     expect(parent).to_be_visible()
+    expect(flow.locator(".qb-flow-queue").first).to_have_text(PARENT_QUEUE)
     assert_inert(board_page)
     # Leave only once the page is settled: the live connection's first resync fetches this page,
     # and navigating away mid-fetch aborts it (a failed request, not a fault of the page).

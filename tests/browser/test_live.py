@@ -3,6 +3,8 @@ failed list on screen, without a reload."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -15,6 +17,7 @@ from tests.browser.live_node import (
     expect_live,
     wait_for,
 )
+from tests.fixtures_bullmq import run_node
 
 pytestmark = pytest.mark.browser
 
@@ -101,11 +104,12 @@ def test_new_jobs_notice_when_scrolled_away(
     expect(page.locator("#qb-tab-count-completed")).to_have_text("1", timeout=15_000)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_function("document.getElementById('job-list').getBoundingClientRect().top < 0")
-    before = page.locator("#job-list tr.qb-job-row").all_inner_texts()
+    ids = "[...document.querySelectorAll('#job-list tr.qb-job-row')].map(r => r.dataset.jobId)"
+    before = page.evaluate(ids)
     worker.add('{"fail": true, "steps": 1, "stepMs": 1}')
     notice = page.locator("#qb-new-jobs-button")
     expect(notice).to_have_text("1 new job · show")
-    assert page.locator("#job-list tr.qb-job-row").all_inner_texts() == before
+    assert page.evaluate(ids) == before  # (their ages tick: compare the rows, not their text)
     notice.click()
     expect(page.locator("#job-list tr.qb-job-row")).to_have_count(3)
     expect(page.locator("#qb-new-jobs")).to_be_hidden()
@@ -141,3 +145,56 @@ def test_polling_when_websockets_are_unavailable(
     expect(page.locator("#qb-live-text")).to_have_text(
         "Live updates unavailable: automatic refresh off"
     )
+
+
+def test_job_page_follows_a_retried_job_in_every_field(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    """After a retried job runs again, the fields no fragment carries follow it too: the log
+    count in the tabs, the return value in the open tab, the finish time in the header."""
+    page, worker = board_page.page, node_live_worker
+    job_id = worker.add('{"failRuns": 1, "steps": 1, "stepMs": 1}')
+    wait_for(lambda: count(redis_url, "failed") == 1)
+    board_page.goto(f"/queue/bullmq/{QUEUE}/job/{job_id}/?tab=data")
+    expect_live(board_page)
+    board_page.mark_document()
+    expect(page.locator("#job-state")).to_have_text("Failed")
+    logs_count = page.locator("#job-tabs a.qb-tab", has_text="Logs").locator(".qb-count")
+    expect(logs_count).to_have_text("1")
+    panel = page.locator("#job-tab-panel")
+    expect(panel).not_to_contain_text(f'"{job_id}"')
+    header = page.locator("#job-header")
+    expect(header).not_to_contain_text("Finished")
+    attempts = page.locator("#job-attempts").inner_text()
+
+    worker.retry(job_id)
+    expect(page.locator("#job-state")).to_have_text("Completed")
+    expect(logs_count).to_have_text("2")
+    expect(panel).to_contain_text(f'"{job_id}"')
+    expect(header).to_contain_text("Finished")
+    expect(page.locator("#job-attempts")).not_to_have_text(attempts)
+    assert board_page.same_document()
+    board_page.assert_clean()
+
+
+def test_job_page_follows_a_delayed_job_into_its_run(
+    board_page: BoardPage, node_live_worker: NodeWorker, redis_url: str
+) -> None:
+    """A delayed job's page: once the job runs, its worker and start time appear in the
+    header (fields the page did not have), its progress and state follow."""
+    page = board_page.page
+    arguments = [QUEUE, "1", '{"steps": 2, "stepMs": 300}', '{"delay": 2500}']
+    (job_id,) = json.loads(run_node("add_jobs.mjs", redis_url, *arguments))
+    board_page.goto(f"/queue/bullmq/{QUEUE}/job/{job_id}/")
+    expect_live(board_page)
+    board_page.mark_document()
+    header = page.locator("#job-header")
+    expect(page.locator("#job-state")).to_have_text("Delayed")
+    expect(header).not_to_contain_text("node-live-worker")
+    expect(header).not_to_contain_text("Started")
+    expect(page.locator("#job-state")).to_have_text("Completed", timeout=15_000)
+    expect(header).to_contain_text("node-live-worker")
+    expect(header).to_contain_text("Started")
+    expect(page.locator("#job-progress progress")).to_have_attribute("value", "100")
+    assert board_page.same_document()
+    board_page.assert_clean()

@@ -47,7 +47,7 @@ def test_log_in_through_the_form_and_out_again(
         expect(page.get_by_role("button", name="Log in")).to_be_focused()
         page.keyboard.press("Enter")
         expect(page).to_have_url(live_board.url + "/")
-        expect(page.get_by_role("heading", name="Queues", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Queues", exact=True, level=1)).to_be_visible()
 
         page.get_by_role("button", name="Log out").click()
         expect(page).to_have_url(re.compile(r"/login/$"))

@@ -11,6 +11,7 @@ Content-Security-Policy holds). Screenshots go to ``/tmp/qb-shots/responsive/``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant
-from tests.browser import showcase
+from tests.browser import board_showcase, flow_showcase, schedule_showcase, showcase
 from tests.browser.conftest import SHOTS, BoardPage, LiveBoard, open_board_page, watched_page
 
 pytestmark = pytest.mark.browser
@@ -28,10 +29,14 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 LAYOUT = (HERE / "layout_checks.js").read_text(encoding="utf-8")
 CONTRAST = (HERE / "contrast_checks.js").read_text(encoding="utf-8")
+#: The browser's language (``QUEUEBOARD_TEST_LOCALE=de-DE``: the pages in German, whose words
+#: are longer); screenshots then end in the locale.
+LOCALE = os.environ.get("QUEUEBOARD_TEST_LOCALE", "")
 WIDTHS = (390, 768, 1440)
 USERNAME = "operator-with-a-rather-long-user-name"
 #: Tab presses walked through a page; enough to pass the header and a page of controls.
 TAB_STOPS = 40
+SCHEDULE_PERMISSIONS = ("run_schedules", "change_schedules", "remove_schedules")
 
 
 def seed_runs_and_audit(user: Any) -> str:
@@ -49,7 +54,20 @@ def seed_runs_and_audit(user: Any) -> str:
             job_ids=[showcase.LONG_ID, *map(str, range(1, 8))], affected=8, outcome="ok",
             message=f"Retried 8 jobs; {showcase.FAILURE}", run_id=str(run.pk),
         )  # fmt: skip
+    # Each outcome's label: a skip (the job had moved on), an error, a run still going.
+    for outcome, message in (("skipped", "Job 16 is no longer failed; it is now waiting."),
+                             ("error", "Redis at 127.0.0.1 did not answer."),
+                             ("started", "Started on 13 job(s).")):  # fmt: skip
+        AuditEntry.objects.create(
+            username=user.username, action="retry", backend="bullmq", queue=showcase.QUEUE,
+            job_ids=[showcase.FAILED_ID], outcome=outcome, message=message,
+        )  # fmt: skip
     return str(run.pk)
+
+
+def schedule_path(schedule_id: str) -> str:
+    segment = schedule_id.replace("%", "%25").replace("/", "%2F")  # as queues.converters
+    return f"/queue/bullmq/{showcase.QUEUE}/schedules/{quote(segment, safe='')}/"
 
 
 def job_path(queue: str, job_id: str, tab: str | None = None) -> str:
@@ -60,16 +78,47 @@ def job_path(queue: str, job_id: str, tab: str | None = None) -> str:
 #: Page type -> (what it needs seeded, its path given the seeded ids).
 PAGES: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "overview": ("all", lambda ids: "/"),
+    "overview-sorted": ("all", lambda ids: "/?sort=failed&dir=desc&state=waiting"),
     "queue-failed": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/?state=failed"),
     "queue-active": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/?state=active"),
     "queue-read-only": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.LONG_QUEUE}/"),
+    "queue-pages": (
+        "bullmq",
+        lambda ids: f"/queue/bullmq/{showcase.QUEUE}/?state=failed&per_page=2&page=4",
+    ),
     "tasks-failed": ("all", lambda ids: f"/queue/tasks/{showcase.TASKS_QUEUE}/?state=failed"),
     "job-data": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.BIG_ID, "data")),
     "job-error": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.LONG_ID)),
     "job-logs": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.FAILED_ID, "logs")),
+    "job-retried": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.RETRIED_ID, "error")),
+    "job-options": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.RETRIED_ID, "options")),
+    "job-progress": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.PROGRESS_ID, "data")),
+    "queue-delayed": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/?state=delayed"),
+    "job-flow": ("flow", lambda ids: job_path(showcase.QUEUE, flow_showcase.LEAF_ID)),
     "audit": ("bullmq", lambda ids: "/audit/"),
+    "schedules": ("schedules", lambda ids: "/schedules/"),
+    "schedule": ("schedules", lambda ids: schedule_path(schedule_showcase.DAILY_ID)),
+    "schedule-odd": ("schedules", lambda ids: schedule_path(schedule_showcase.ODD_ID)),
+    "queue-schedules": ("schedules", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/schedules/"),
+    "queue-health": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/health/"),
+    "add-job": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/add-job"),
+    "add-job-duplicate": (
+        "bullmq",
+        lambda ids: f"/queue/bullmq/{showcase.QUEUE}/add-job?from={quote(showcase.LONG_ID)}",
+    ),
+    "add-job-tasks": ("all", lambda ids: f"/queue/tasks/{showcase.TASKS_QUEUE}/add-job"),
+    "job-edit": ("bullmq", lambda ids: job_path(showcase.QUEUE, showcase.WAITING_ID) + "edit"),
+    "job-delayed": ("bullmq", lambda ids: job_path(showcase.QUEUE, "31")),
     "confirm": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/retry-all?state=failed"),
+    "failure-groups": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/failure-groups/"),
+    "failures": ("all", lambda ids: "/failures/"),
     "run": ("bullmq", lambda ids: f"/runs/{ids['run']}/"),
+    "queue-latest": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/latest/"),
+    "obliterate": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/obliterate"),
+    "board-confirm": ("bullmq", lambda ids: "/board/retry-failed"),
+    "board-run": ("bullmq", lambda ids: f"/board/runs/{ids['board_run']}/"),
+    "queue-limits": ("bullmq", lambda ids: f"/queue/bullmq/{showcase.QUEUE}/limits/"),
+    "server": ("bullmq", lambda ids: "/server/bullmq/"),
     "not-found": ("bullmq", lambda ids: "/queue/bullmq/no-such-queue-at-all/"),
     "login": ("none", lambda ids: "/login/"),
 }
@@ -78,7 +127,7 @@ PAGES: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
 @pytest.fixture
 def operator(django_user_model: Any) -> Any:
     user = django_user_model.objects.create_user(USERNAME, password="pw", is_staff=True)
-    return grant(user, *ALL_ACTION_PERMISSIONS)
+    return grant(user, *ALL_ACTION_PERMISSIONS, "add_jobs", "edit_jobs", "change_concurrency")
 
 
 @pytest.fixture(params=["light", "dark"])
@@ -100,13 +149,26 @@ def shown(
     page_type = request.param
     needs = PAGES[page_type][0]
     ids: dict[str, Any] = {}
-    if needs in ("bullmq", "all"):
+    if needs in ("bullmq", "all", "flow"):
         showcase.seed_bullmq(redis_url)
         ids["run"] = seed_runs_and_audit(operator)
+        ids["board_run"] = board_showcase.seed_board_run(operator)
+        grant(operator, "obliterate_queues")
+    if needs == "schedules":
+        showcase.seed_bullmq(redis_url)
+        schedule_showcase.seed_schedules(redis_url)
+        grant(operator, *SCHEDULE_PERMISSIONS)
+    if needs == "flow":
+        flow_showcase.seed_flow(redis_url)
     if needs == "all":
         request.getfixturevalue("tasks_settings")
         ids["tasks"] = showcase.seed_tasks()
-    options = {"color_scheme": scheme, "viewport": {"width": WIDTHS[0], "height": 900}}
+    options: dict[str, Any] = {
+        "color_scheme": scheme,
+        "viewport": {"width": WIDTHS[0], "height": 900},
+    }
+    if LOCALE:
+        options["locale"] = LOCALE
     if needs == "none":
         context = browser.new_context(**options)
         try:
@@ -180,7 +242,9 @@ def check_widths(
         assert response.status == expected, (page_type, response.status)
         if page_type == "overview" or page_type.startswith(("queue-", "tasks-")):
             page.wait_for_load_state("networkidle")  # the live status settled in the header
-        board.screenshot(f"responsive/{page_type}-{width}-{scheme}")
+        if page_type == "job-flow":
+            page.locator("#job-flow .qb-flow-tree").wait_for()  # loaded after the page
+        board.screenshot(f"responsive/{page_type}-{width}-{scheme}{'-' + LOCALE if LOCALE else ''}")
         found = page.evaluate(LAYOUT, max_header(width))
         found += page.evaluate(CONTRAST)
         found += walk_by_keyboard(board)

@@ -59,3 +59,25 @@ def test_body_colours_follow_colour_scheme(themed: tuple[str, BoardPage], redis_
         assert luminance(colours["panel"]) > 0.85, colours
     board.screenshot(f"overview-{scheme}")
     board.assert_clean()
+
+
+@pytest.mark.parametrize(("system", "chosen"), [("light", "dark"), ("dark", "light")])
+def test_a_theme_chosen_in_settings_wins_from_the_first_paint(
+    transactional_db: None,
+    browser: Browser,
+    live_board: LiveBoard,
+    staff_user: Any,
+    system: str,
+    chosen: str,
+) -> None:
+    """The qb_prefs cookie's theme is rendered by the server (data-theme on <html>): the page
+    is drawn in it whatever the system's scheme, with no script needed."""
+    for board in open_board_page(
+        browser, live_board, staff_user, color_scheme=system, java_script_enabled=False
+    ):
+        cookie = {"name": "qb_prefs", "value": f"theme={chosen}", "url": live_board.url}
+        board.page.context.add_cookies([cookie])  # type: ignore[list-item]
+        board.goto("/")
+        assert board.page.get_attribute("html", "data-theme") == chosen
+        bg = luminance(board.page.evaluate("getComputedStyle(document.body).backgroundColor"))
+        assert (bg < 0.05) if chosen == "dark" else (bg > 0.85), bg

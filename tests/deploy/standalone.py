@@ -390,7 +390,7 @@ def log_in(watched: WatchedPage, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(origin + "/")
-    expect(page.get_by_role("heading", name="Queues", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Queues", exact=True, level=1)).to_be_visible()
 
 
 def assert_styled(watched: WatchedPage) -> None:

@@ -98,7 +98,7 @@ def test_login_styles_and_long_cached_static_files(admin_page: BoardPage) -> Non
     statics: list[Response] = []
     page.on("response", lambda r: statics.append(r) if "/static/" in r.url else None)
     admin_page.goto(BOARD)
-    expect(page.get_by_role("heading", name="Queues", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Queues", exact=True, level=1)).to_be_visible()
     expect(page.locator(".qb-user")).to_have_text(SUPERUSER["username"])
     # Both backends of the README's settings answer: BullMQ's queues, Django Tasks' default.
     expect(page.locator("#backend-bullmq tr.qb-queue-row").first).to_be_visible()
@@ -224,7 +224,7 @@ def test_a_staff_user_without_permissions_sees_no_actions_and_gets_403(
 
 def test_log_out_from_the_header(admin_page: BoardPage, asgi_server: Deployment) -> None:
     page = admin_page.page
-    logout = page.locator("header.qb-header form:has(button)")
+    logout = page.locator("header.qb-header form[method=post]:has(button)")
     expect(logout).to_have_attribute("action", "/admin/logout/")
     expect(logout).to_have_attribute("method", "post")
     page.get_by_role("button", name="Log out").click()

@@ -5,8 +5,10 @@
 // Prints "ready" once the worker runs. Each stdin line is a command:
 //   add <json-data>          adds a job named "work"; prints "added <id>"
 //   progress <id> <json>     sets a job's progress (as a worker would); prints "progress <id>"
+//   retry <id>               retries a failed job (Job.retry); prints "retried <id>"
 // A job reports progress data.steps times (10 by default), data.stepMs apart (100 by default),
-// logs "step <n>" each time, then fails when data.fail is true, else completes.
+// logs "step <n>" each time, then fails when data.fail is true or while it has started at
+// most data.failRuns runs, else completes.
 import readline from "node:readline";
 import { Job, Queue, Worker } from "bullmq";
 import { connectionFromUrl } from "./connection.mjs";
@@ -30,7 +32,9 @@ const worker = new Worker(
       await job.log(`step ${n}`);
       await job.updateProgress(Math.round((100 * n) / steps));
     }
-    if (job.data.fail) throw new Error(`planned failure of ${job.id}`);
+    if (job.data.fail || job.attemptsStarted <= (job.data.failRuns ?? 0)) {
+      throw new Error(`planned failure of ${job.id}`);
+    }
     return { ok: job.id };
   },
   { connection, prefix, concurrency: Number(concurrencyArg || 1), name: "node-live-worker" },
@@ -47,6 +51,10 @@ lines.on("line", async (line) => {
     const job = await Job.fromId(queue, rest[0]);
     await job.updateProgress(JSON.parse(rest.slice(1).join(" ")));
     process.stdout.write(`progress ${rest[0]}\n`);
+  } else if (command === "retry") {
+    const job = await Job.fromId(queue, rest[0]);
+    await job.retry("failed");
+    process.stdout.write(`retried ${rest[0]}\n`);
   }
 });
 lines.on("close", async () => {

@@ -3,8 +3,8 @@
 //   node produce.mjs <redis-url> <scenario>
 //
 // Prints one JSON object with the ids written, per state in the board's natural order.
-// Scenarios: basic, flow, scheduler, empty-queue.
-import { FlowProducer, Queue, Worker } from "bullmq";
+// Scenarios: basic, flow, scheduler, empty-queue, deep-flow, options-and-retry.
+import { FlowProducer, Job, Queue, Worker } from "bullmq";
 import { connectionFromUrl } from "./connection.mjs";
 
 const [url, scenario] = process.argv.slice(2);
@@ -111,7 +111,90 @@ async function emptyQueue() {
   return {};
 }
 
-const scenarios = { basic, flow, scheduler, "empty-queue": emptyQueue };
+async function deepFlow() {
+  // Three levels across two queues, with a hostile name: the leaves in flow-a are processed,
+  // so the middle job that waited for them is waiting and the root waits for its children.
+  const producer = new FlowProducer({ connection, prefix });
+  const tree = await producer.add({
+    name: "report <b>root</b>",
+    queueName: "flow-a",
+    children: [
+      {
+        name: "mid-1",
+        queueName: "flow-b",
+        children: [
+          { name: "leaf <img src=x onerror=alert(1)>", queueName: "flow-a" },
+          { name: "leaf-2", queueName: "flow-a" },
+        ],
+      },
+      { name: "mid-2", queueName: "flow-b" },
+    ],
+  });
+  await producer.close();
+  const leaves = new Queue("flow-a", { connection, prefix });
+  await processAll(leaves, async (job) => ({ leaf: job.name }), 2);
+  await leaves.close();
+  const [mid1, mid2] = tree.children;
+  return {
+    root: tree.job.id,
+    mid1: mid1.job.id,
+    mid2: mid2.job.id,
+    leaves: mid1.children.map((c) => c.job.id),
+  };
+}
+
+// A job added with options BullMQ stores under short names, and a job that failed, was
+// retried by hand (Job.retry) and failed again: 2 attempts made of the 1 allowed.
+async function optionsAndRetry() {
+  const queue = new Queue("node-options", { connection, prefix });
+  const configured = await queue.add(
+    "configured",
+    { n: 1 },
+    {
+      attempts: 2,
+      backoff: { type: "fixed", delay: 10 },
+      keepLogs: 5,
+      removeOnFail: 100,
+      deduplication: { id: "dedupe-1" },
+      failParentOnFailure: true,
+      telemetry: { metadata: "ctx", omitContext: true },
+      delay: HOUR,
+    },
+  );
+  const retried = await queue.add("retried", { n: 2 }, { attempts: 1 });
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      throw new Error(`run ${job.attemptsStarted} of ${job.id} failed`);
+    },
+    { connection, prefix, name: "node-worker" },
+  );
+  const failedWith = async (made) => {
+    for (let tries = 0; tries < 750; tries++) {
+      const job = await Job.fromId(queue, retried.id);
+      if ((await job.getState()) === "failed" && job.attemptsMade >= made) return job;
+      await sleep(20);
+    }
+    throw new Error("the retried job did not fail in time");
+  };
+  try {
+    await (await failedWith(1)).retry("failed");
+    await failedWith(2);
+  } finally {
+    await worker.close();
+  }
+  await queue.close();
+  return { delayed: [configured.id], failed: [retried.id] };
+}
+
+const scenarios = {
+  "options-and-retry": optionsAndRetry,
+  basic,
+  flow,
+  scheduler,
+  "empty-queue": emptyQueue,
+  "deep-flow": deepFlow,
+};
 if (!scenarios[scenario]) {
   console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(", ")}`);
   process.exit(2);

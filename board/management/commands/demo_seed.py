@@ -42,6 +42,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-tasks", action="store_true", help="Skip the Django Tasks queues.")
         parser.add_argument("--no-bullmq", action="store_true", help="Skip the BullMQ queues.")
+        parser.add_argument("--no-rq", action="store_true", help="Skip the RQ queue.")
         parser.add_argument(
             "--redis-url",
             default=os.environ.get("REDIS_URL", ""),
@@ -60,6 +61,11 @@ class Command(BaseCommand):
 
             counts = seed_tasks.seed()
             self.stdout.write(f"Django Tasks demo queues:\n{describe(counts)}")
+        if options["redis_url"] and not options["no_rq"]:
+            from board.demo import seed_rq
+
+            rq_counts = seed_rq.seed(options["redis_url"])
+            self.stdout.write(f"RQ demo queue:\n{describe(rq_counts)}")
         if options["no_bullmq"]:
             return
         if not options["redis_url"]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import redis
 from django.core import checks
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ...conf import setting
 from ...states import JobState
@@ -14,6 +17,7 @@ from .. import InvalidBackendURL
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound, WorkersUnavailable
 from ..types import (
+    FlowTree,
     JobDetail,
     JobPage,
     JobQuery,
@@ -22,20 +26,53 @@ from ..types import (
     SearchScope,
     WorkerInfo,
 )
+from .acl import BullMQACLMixin
 from .actions import BullMQActionsMixin
+from .change_feed import BullMQChangeFeedMixin
 from .client import ClientPool
+from .connection import Connection
+from .dead_letters import BullMQDeadLettersMixin
 from .decode import JobDecoder, infer_state, is_queue_record, text
 from .discovery import Discovery
+from .failures import BullMQFailuresMixin
+from .flows import FlowReader
+from .health import BullMQHealthMixin
+from .history import BullMQHistoryMixin
+from .job_changes import BullMQJobChangesMixin
 from .keys import STATE_KEYS, split_job_key
+from .latest import BullMQLatestMixin
+from .limits import BullMQLimitsMixin
+from .obliterate import BullMQObliterateMixin
 from .reads import RawJob, read_counts, read_job, read_page, search_page
+from .schedules import BullMQSchedulesMixin
+from .sentinel import SENTINEL_OPTIONS, is_sentinel_url
+from .server_details import BullMQServerDetailsMixin
+from .tls import TLS_OPTIONS, tls_failure, tls_problems
+from .totals import BullMQTotalsMixin
 from .url import REFUSAL, UnreadableURL, check_url, describe_url
-from .workers import read_workers
+from .workers import read_workers, without_workers
 
 #: How long ``check()`` waits for the server before warning.
 CHECK_TIMEOUT = 1.0
 
 
-class BullMQBackend(BullMQActionsMixin, QueueBackend):
+class BullMQBackend(
+    BullMQChangeFeedMixin,
+    BullMQACLMixin,
+    BullMQLimitsMixin,
+    BullMQServerDetailsMixin,
+    BullMQJobChangesMixin,
+    BullMQDeadLettersMixin,
+    BullMQFailuresMixin,
+    BullMQLatestMixin,
+    BullMQObliterateMixin,
+    BullMQHealthMixin,
+    BullMQHistoryMixin,
+    BullMQTotalsMixin,
+    BullMQSchedulesMixin,
+    BullMQActionsMixin,
+    QueueBackend,
+):
     kind = "bullmq"
     states: ClassVar[tuple[JobState, ...]] = tuple(STATE_KEYS)
     supports_retry = True
@@ -50,8 +87,28 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
     supports_flows = True
     supports_search = True
     supports_workers = True
+    supports_worker_presence = True
+    #: Seconds one ``CLIENT LIST`` answers ``queues_without_workers`` (every overview refresh
+    #: within them, for every queue and viewer, shares it).
+    presence_seconds: ClassVar[float] = 5.0
+    supports_schedules = True
+    supports_schedule_run_now = True
+    supports_schedule_edit = True
+    supports_schedule_remove = True
     option_names = frozenset(
-        {"url", "prefix", "queues", "discovery_ttl", "socket_timeout", "connect_timeout"}
+        {
+            "url",
+            "prefix",
+            "queues",
+            "discovery_ttl",
+            "discovery_refresh",
+            "socket_timeout",
+            "connect_timeout",
+            "job_schemas",
+            "dead_letter_queues",
+            *TLS_OPTIONS,
+            *SENTINEL_OPTIONS,
+        }
     )
 
     def __init__(self, alias: str, params: Mapping[str, Any]) -> None:
@@ -67,19 +124,28 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
         self.discovery = Discovery(
             self.prefix,
             ttl=_number(self.options.get("discovery_ttl"), 30),
+            refresh=_number(self.options.get("discovery_refresh"), 60),
             fixed=[str(name) for name in fixed] if isinstance(fixed, list | tuple) else None,
         )
+        #: (when read, entries) of the last ``CLIENT LIST`` (``queues_without_workers``).
+        self._presence: tuple[float, list[Any]] | None = None
         self.pool = ClientPool(
-            self.url,
+            Connection(self.url, self.options),
             socket_timeout=_number(self.options.get("socket_timeout"), 5),
             connect_timeout=_number(self.options.get("connect_timeout"), 2),
         )
+
+    @property
+    def queue_list_refreshing(self) -> bool:
+        """Whether the overview is empty because the first scan for queues still runs."""
+        return self.discovery.refreshing
 
     # -- reading ---------------------------------------------------------------------------------
 
     async def list_queues(self) -> list[QueueSummary]:
         client = self.pool.get()
         with self.pool.translate_errors():
+            await self._check_acl(client.redis)
             names = await self.discovery.names(client.redis)
             counts = await read_counts(client.redis, self.prefix, names, self.states)
         return [self._summary(name, row) for name, row in zip(names, counts, strict=True)]
@@ -138,6 +204,15 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             raise JobNotFound(queue, job_id)
         return self._detail(queue, job_id, raw, known)
 
+    async def get_flow(
+        self, queue: str, job_id: str, *, per_node: int = 50, focus_page: int = 1
+    ) -> FlowTree | None:
+        client = self.pool.get()
+        with self.pool.translate_errors():
+            await self._require_queue(client.redis, queue)
+            reader = FlowReader(client.redis, self.alias, self.prefix)
+            return await reader.read(queue, job_id, per_node=per_node, focus_page=focus_page)
+
     async def list_workers(self, queue: str) -> list[WorkerInfo]:
         """One ``CLIENT LIST`` (the whole server's connections, filtered here)."""
         client = self.pool.get()
@@ -146,10 +221,32 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             try:
                 return await read_workers(client.redis, self.prefix, queue)
             except redis.ResponseError as exc:
+                message = _(
+                    "Redis at {where} refused CLIENT LIST ({error}), so the workers cannot be "
+                    "listed; allow that command to the board's Redis user to see them."
+                )
                 raise WorkersUnavailable(
-                    f"Redis at {self.pool.where} refused CLIENT LIST ({exc}), so the workers "
-                    "cannot be listed; allow that command to the board's Redis user to see them."
+                    format_lazy(message, where=self.pool.where, error=exc)
                 ) from exc
+
+    async def queues_without_workers(self, queues: Iterable[str]) -> set[str]:
+        """From one ``CLIENT LIST`` for all queues, reused for ``presence_seconds``."""
+        kept = self._presence
+        if kept is None or time.monotonic() - kept[0] >= self.presence_seconds:
+            client = self.pool.get()
+            with self.pool.translate_errors():
+                try:
+                    clients = await client.redis.client_list()
+                except redis.ResponseError as exc:
+                    message = _(
+                        "Redis at {where} refused CLIENT LIST ({error}), so queues without "
+                        "workers cannot be told apart."
+                    )
+                    raise WorkersUnavailable(
+                        format_lazy(message, where=self.pool.where, error=exc)
+                    ) from exc
+            kept = self._presence = (time.monotonic(), clients)
+        return without_workers(kept[1], self.prefix, queues)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -157,6 +254,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
     # -- helpers ---------------------------------------------------------------------------------
 
     async def _require_queue(self, client: Any, name: str) -> None:
+        await self._check_acl(client)
         if not await self.discovery.knows(client, name):
             raise QueueNotFound(self.alias, name)
 
@@ -167,6 +265,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             counts=ordered_counts(self.states, row.counts),
             paused=row.paused,
             problem=row.problem,
+            schedules_overdue=row.schedules_overdue,
         )
 
     def _detail(self, queue: str, job_id: str, raw: RawJob, known: Iterable[str]) -> JobDetail:
@@ -222,6 +321,7 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             messages.append(self._error("The 'queues' option must be a list of names.", "E005"))
         for name, least in (
             ("discovery_ttl", 0),
+            ("discovery_refresh", 0),
             ("socket_timeout", 0.01),
             ("connect_timeout", 0.01),
         ):
@@ -229,9 +329,18 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
             if value is not None and _number(value, -1) < least:
                 message = f"The {name!r} option must be a number of seconds (at least {least:g})."
                 messages.append(self._error(message, "E005"))
+        for problem in tls_problems(self.url, self.options):
+            messages.append(self._error(problem, "E005"))
+        from ...dead_letters import check_options  # it imports the backends' base
+
+        messages += [self._error(problem, "E005") for problem in check_options(self)]
+        sentinel_given = sorted(name for name in SENTINEL_OPTIONS if name in self.options)
+        if sentinel_given and not is_sentinel_url(self.url):
+            names = ", ".join(repr(name) for name in sentinel_given)
+            message = f"The Sentinel options ({names}) need a redis+sentinel:// URL."
+            messages.append(self._error(message, "E005"))
         try:
-            client = redis.Redis.from_url(
-                self.url,
+            client = self.pool.connection.sync_client(
                 socket_timeout=CHECK_TIMEOUT,
                 socket_connect_timeout=CHECK_TIMEOUT,
                 retry=None,
@@ -239,17 +348,20 @@ class BullMQBackend(BullMQActionsMixin, QueueBackend):
         except ValueError:  # never its text: it quotes the URL (``url.py``)
             messages.append(self._error(REFUSAL, "E005"))
             return messages
-        warning = _unreachable(client, describe_url(self.url))
+        warning = _unreachable(client, describe_url(self.url), self.url)
         if warning:
             messages.append(self._warning(warning, "W001"))
         return messages
 
 
-def _unreachable(client: redis.Redis, where: str) -> str | None:
+def _unreachable(client: redis.Redis, where: str, url: str) -> str | None:
     """Why the server did not answer a PING within ``CHECK_TIMEOUT``, or ``None``."""
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:
+        failure = tls_failure(url, exc)
+        if failure is not None:
+            return f"TLS with Redis at {where} failed ({failure})."
         reason = type(exc).__name__
         return f"Redis at {where} did not answer within {CHECK_TIMEOUT:g} s ({reason})."
     finally:

@@ -17,10 +17,15 @@ from typing import Any
 
 import redis
 import redis.asyncio
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from ..errors import BackendError, BackendFull, BackendUnavailable
+from .acl import REFUSALS
+from .connection import Connection
+from .tls import tls_failure
 from .url import describe_url
 
 
@@ -45,8 +50,11 @@ class LoopClient:
 
 
 class ClientPool:
-    def __init__(self, url: str, *, socket_timeout: float, connect_timeout: float) -> None:
-        self.url = url
+    def __init__(
+        self, connection: Connection, *, socket_timeout: float, connect_timeout: float
+    ) -> None:
+        self.connection = connection
+        self.url = connection.url
         self.socket_timeout = socket_timeout
         self.connect_timeout = connect_timeout
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopClient] = (
@@ -63,10 +71,9 @@ class ClientPool:
         client = self._clients.get(loop)
         if client is None:
             if not self.url:
-                raise BackendUnavailable("The BullMQ backend has no 'url' option configured.")
+                raise BackendUnavailable(_("The BullMQ backend has no 'url' option configured."))
             with self.translate_errors():
-                connection = redis.asyncio.Redis.from_url(
-                    self.url,
+                connection = self.connection.async_client(
                     decode_responses=False,
                     socket_timeout=self.socket_timeout,
                     socket_connect_timeout=self.connect_timeout,
@@ -94,21 +101,45 @@ class ClientPool:
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError) as exc:
+            failure = tls_failure(self.url, exc)
+            if failure is not None:
+                message = _(
+                    "TLS with Redis at {where} failed ({error}). Check the CA file "
+                    "(ssl_ca_certs), that the URL's host is one the server's certificate names, "
+                    "and the client certificate (ssl_certfile, ssl_keyfile)."
+                )
+                raise BackendUnavailable(
+                    format_lazy(message, where=self.where, error=failure)
+                ) from exc
+            message = _("Redis at {where} did not answer ({error}).")
             raise BackendUnavailable(
-                f"Redis at {self.where} did not answer ({_short(exc)})."
+                format_lazy(message, where=self.where, error=_short(exc))
             ) from exc
         except redis.RedisError as exc:
             if isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command" in str(exc):
-                raise BackendFull(
-                    f"Redis at {self.where} is full (maxmemory reached) and refused to write. "
-                    "Free memory or raise maxmemory, then try again."
+                message = _(
+                    "Redis at {where} is full (maxmemory reached) and refused to write. Free "
+                    "memory or raise maxmemory, then try again."
+                )
+                raise BackendFull(format_lazy(message, where=self.where)) from exc
+            if isinstance(exc, redis.exceptions.NoPermissionError) or any(
+                word in str(exc) for word in REFUSALS
+            ):
+                message = _(
+                    "The board's Redis user at {where} may not run a command the board needs "
+                    "({error}). Give it the rules of docs/redis-acl.md."
+                )
+                raise BackendUnavailable(
+                    format_lazy(message, where=self.where, error=_short(exc))
                 ) from exc
-            raise BackendError(f"Redis at {self.where} refused a command ({_short(exc)}).") from exc
+            message = _("Redis at {where} refused a command ({error}).")
+            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
         except ValueError as exc:
             # Never its text: redis-py's ValueErrors quote the URL they could not read (which
             # the backend refuses to be created with, see ``url.py``).
+            message = _("Redis at {where} could not be used ({error}).")
             raise BackendUnavailable(
-                f"Redis at {self.where} could not be used ({type(exc).__name__})."
+                format_lazy(message, where=self.where, error=type(exc).__name__)
             ) from None
 
 

@@ -11,20 +11,24 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from ...states import JobState
 from .. import untrusted
 from ..types import JobDetail, JobRef, JobSummary, Payload
 from .keys import DELAY_FACTOR, PRIORITY_FACTOR
+from .options import api_options, renames_any
 
 #: Fields every job hash written by BullMQ carries.
 REQUIRED_FIELDS = ("name", "data", "opts", "timestamp")
 #: Backend-specific facts shown on the job page: (hash field, label).
+#: Facts shown as "label: value" (labels in English, as the API gives them; the job page
+#: translates them).
 EXTRA_FIELDS = (
-    ("rjk", "Job scheduler"),
-    ("deid", "Deduplication id"),
-    ("defa", "Deferred failure"),
-    ("stc", "Stalled count"),
-    ("ats", "Attempts started"),
+    ("rjk", gettext_noop("Job scheduler")),
+    ("deid", gettext_noop("Deduplication id")),
+    ("defa", gettext_noop("Deferred failure")),
+    ("stc", gettext_noop("Stalled count")),
 )
 
 Raw = Mapping[str, bytes | None]
@@ -199,6 +203,16 @@ class JobDecoder:
             return 1
         return max(int(attempts), 1)
 
+    def named_options(self, options: Payload) -> Payload | None:
+        """``options`` under BullMQ's API names, when some are stored short."""
+        value = options.value if options.is_json else None
+        if not isinstance(value, dict) or not renames_any(value):
+            return None
+        return Payload.from_value(api_options(value))
+
+    def attempts_started(self) -> int | None:
+        return self.integer("ats") if self.fields.get("ats") is not None else None
+
     def attempts_made(self) -> int:
         name = "atm" if self.fields.get("atm") is not None else "attemptsMade"
         return self.integer(name) or 0
@@ -287,6 +301,7 @@ class JobDecoder:
             "progress": self.payload("progress"),
             "attempts_made": self.attempts_made(),
             "attempts_allowed": self.attempts_allowed(options),
+            "attempts_started": self.attempts_started(),
             "created_at": self.moment("timestamp"),
             "processed_at": self.moment("processedOn"),
             "finished_at": self.moment("finishedOn"),
@@ -315,6 +330,7 @@ class JobDecoder:
         options = self.options()
         detail_fields: dict[str, Any] = {
             "options": options,
+            "named_options": self.named_options(options),
             "return_value": self.payload("returnvalue"),
             "stacktrace": self.stacktrace(),
             "logs": logs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -11,6 +12,9 @@ import redis.asyncio
 
 from ...states import JobState
 from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
+
+#: A schedule's next run this late with its job still waiting is overdue (as on its pages).
+OVERDUE_GRACE_MS = 60_000
 
 #: Most bytes of data, progress and failure reason returned per job in a list page.
 PAGE_VALUE_CAP = 64 * 1024
@@ -43,6 +47,8 @@ class QueueCounts:
     counts: dict[JobState, int]
     paused: bool
     problem: str | None = None
+    #: A job scheduler of the queue is overdue (``counts.lua``).
+    schedules_overdue: bool = False
 
 
 async def read_counts(
@@ -60,18 +66,19 @@ async def read_counts(
         for state in states
     )
     script = client.register_script(_COUNTS_LUA)  # EVALSHA, loaded on first NOSCRIPT
-    reply = await script(keys=[], args=[f"{prefix}:", layout, *names])
+    cutoff = int(time.time() * 1000) - OVERDUE_GRACE_MS
+    reply = await script(keys=[], args=[f"{prefix}:", layout, cutoff, *names])
     text = reply.decode() if isinstance(reply, bytes) else str(reply)
     result = []
     for line in text.split("\n") if text else []:
-        *numbers, paused = (int(value) for value in line.split(","))
+        *numbers, paused, overdue = (int(value) for value in line.split(","))
         counts, problems = {}, []
         for state, number in zip(states, numbers, strict=True):
             if number < 0:
                 problems.append(f"{STATE_KEYS[state][0]}: not a {STATE_KEYS[state][1]}")
             counts[state] = max(number, 0)
         problem = "Unexpected key types (" + "; ".join(problems) + ")." if problems else None
-        result.append(QueueCounts(counts, bool(paused), problem))
+        result.append(QueueCounts(counts, bool(paused), problem, bool(overdue)))
     return result
 
 

@@ -1,54 +1,39 @@
-"""Redis URLs read once, when the backend is created: as written, or refused without a word of them.
-
-A password holding an unencoded ``#``, ``/``, ``?`` or ``@`` cuts the URL in the wrong place:
-the start of the password becomes the port (or the host), the rest a path, query or fragment.
-redis-py's error then quotes the piece it could not read (``Port could not be cast to integer
-value as 'pa'``), which is the password; and a password that starts with digits even parses, as
-a port, with the rest of it as the path of the "address". So neither a parse error's text nor
-any part of a URL that is not read as written is ever shown: the backend refuses to be created.
-"""
+"""BullMQ's URLs: the Redis URLs every Redis backend reads (``..redis_url``), and
+``redis+sentinel://``, which only BullMQ's connection follows. Refused the same way: without a
+word of the URL."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from .. import redis_url
+from ..redis_url import UnreadableURL
+from .sentinel import UnreadableSentinelURL, is_sentinel_url, parse_sentinel_url
 
-from redis.connection import parse_url
+__all__ = ["REFUSAL", "UnreadableURL", "check_url", "describe_url"]
 
 #: What the refusal says after the setting's name. Never any part of the URL itself.
 REFUSAL = (
-    "the 'url' option could not be parsed as a Redis URL (redis://, rediss:// or unix://). "
-    "Special characters in the user name or password must be percent-encoded: "
-    "# as %23, / as %2F, ? as %3F, @ as %40, % as %25."
+    "the 'url' option could not be parsed as a Redis URL (redis://, rediss://, unix:// or "
+    "redis+sentinel://host1:26379,host2:26379/<service_name>/<db>). " + redis_url.PERCENT_ENCODING
 )
 
 
-class UnreadableURL(ValueError):
-    """The URL cannot be read as written; deliberately carries no text from it."""
-
-
 def check_url(url: str) -> None:
-    """Raise ``UnreadableURL`` unless redis-py reads ``url`` the way it was written.
-
-    Besides what redis-py refuses, a ``#`` anywhere, or an ``@`` after the authority (in the
-    path or the query), means a password cut short by an unencoded character.
-    """
+    """Raise ``UnreadableURL`` unless ``url`` is read the way it was written (a Sentinel URL
+    by its own form, any other as redis-py reads it)."""
+    if not is_sentinel_url(url):
+        redis_url.check_url(url)
+        return
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # a port that is not a number raises here
-        parse_url(url)
-    except ValueError:
+        parse_sentinel_url(url)
+    except UnreadableSentinelURL:
         raise UnreadableURL() from None
-    if "#" in url or "@" in parts.path or "@" in parts.query:
-        raise UnreadableURL()
 
 
 def describe_url(url: str) -> str:
     """The server's address without credentials, for messages (nothing of an unreadable URL)."""
+    if not is_sentinel_url(url):
+        return redis_url.describe_url(url)
     try:
-        check_url(url)
-    except UnreadableURL:
+        return parse_sentinel_url(url).where
+    except UnreadableSentinelURL:
         return "(an unreadable URL)"
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return parts.path
-    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path or ''}"

@@ -65,6 +65,36 @@ async def read_workers(client: redis.asyncio.Redis, prefix: str, queue: str) -> 
     return group_workers(await client.client_list(), prefix, queue)
 
 
+def served_roots(clients: Iterable[Mapping[str, Any]], prefix: str) -> set[str]:
+    """Every bare client name the ``CLIENT LIST`` entries could stand for under ``prefix``: the
+    name itself and the name before each ``:w:`` (a queue's name may hold ``:w:`` too)."""
+    roots: set[str] = set()
+    start = prefix + ":"
+    for client in clients:
+        name = str(client.get("name") or "")
+        if not name.startswith(start) or name == start:
+            continue
+        roots.add(name)
+        at = name.find(WORKER_SUFFIX, len(start))
+        while at != -1:
+            roots.add(name[:at])
+            at = name.find(WORKER_SUFFIX, at + 1)
+    return roots
+
+
+def without_workers(
+    clients: Iterable[Mapping[str, Any]], prefix: str, queues: Iterable[str]
+) -> set[str]:
+    """Those of ``queues`` with no worker among the ``CLIENT LIST`` entries: one pass over the
+    entries, then a set lookup per queue (never a read per queue)."""
+    roots = served_roots(clients, prefix)
+    return {
+        queue
+        for queue in queues
+        if not any(root in roots for root in client_name_roots(prefix, queue))
+    }
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)

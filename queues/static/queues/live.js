@@ -6,6 +6,17 @@
 (function () {
   "use strict";
 
+  // Translations through queueboard.js's helpers (the English text without them).
+  function t(text) {
+    return window.qbT ? window.qbT(text) : text;
+  }
+  function qbNT(singular, plural, n) {
+    return window.qbNT ? window.qbNT(singular, plural, n) : n === 1 ? singular : plural;
+  }
+  function fill(format, values) {
+    return window.qbF ? window.qbF(format, values) : format.replace("%s", String(values[0]));
+  }
+
   var POLL_KEY = "queueboard.pollSeconds";
   var POLL_CHOICES = [0, 2, 5, 15, 60];
   var GIVE_UP_MS = 5000;
@@ -28,7 +39,7 @@
   }
 
   function pollSeconds() {
-    var value = 5;
+    var value = parseInt(document.documentElement.getAttribute("data-poll-seconds") || "5", 10);
     try {
       var stored = window.localStorage.getItem(POLL_KEY);
       if (stored !== null) value = parseInt(stored, 10);
@@ -63,8 +74,8 @@
     setStatus(
       "polling",
       seconds
-        ? "Live updates unavailable: refreshing every " + seconds + " s"
-        : "Live updates unavailable: automatic refresh off"
+        ? fill(t("Live updates unavailable: refreshing every %s s"), [seconds])
+        : t("Live updates unavailable: automatic refresh off")
     );
     schedulePoll();
   }
@@ -124,6 +135,7 @@
           var fresh = doc.getElementById(region.id);
           if (fresh) region.replaceWith(document.importNode(fresh, true));
         });
+        followRegions(doc, null);
         var list = byId("job-list");
         var freshList = doc.getElementById("job-list");
         if (!list || !freshList || !sameView(list, before, freshList)) return;
@@ -135,7 +147,7 @@
               if (first) first.focus();
             }
           } else {
-            showNotice(list, 0, "The list has changed");
+            showNotice(list, 0, t("The list has changed"));
           }
         }
       })
@@ -144,6 +156,150 @@
       })
       .then(function () {
         state.refreshing = false;
+      });
+  }
+
+  // -- the job page: every field follows its job ---------------------------------------------
+
+  // A job message (its state or log lines changed) brings the job's own regions as fragments;
+  // every other field (attempts started, worker, timestamps, the log count in the tabs, the
+  // return value in the open tab, the flow) is taken from the page itself, fetched again once
+  // per burst of messages. A region is replaced only when the server's version of it changed
+  // since the last fetch, and not when the reader moved on (another tab swapped in).
+  var FOLLOW = ["job-header", "job-tabs", "job-tab-panel"];
+  var FOLLOW_DELAY_MS = 250;
+  var followed = { timer: null, running: false, again: false, sources: new WeakMap() };
+
+  function follow() {
+    clearTimeout(followed.timer);
+    followed.timer = setTimeout(fetchFollowed, FOLLOW_DELAY_MS);
+  }
+
+  function followRegions(doc, before) {
+    FOLLOW.forEach(function (id, index) {
+      var region = byId(id);
+      var fresh = doc.getElementById(id);
+      if (!region || !fresh || (before && region !== before[index])) return;
+      // The logs tab's lines come as fragments; its filter and follow controls stay as set.
+      if (region.querySelector("#job-logs")) return;
+      if (inUse(region)) return;
+      var focused = document.activeElement;
+      var source = fresh.outerHTML;
+      var known = followed.sources.has(region) ? followed.sources.get(region) : region.outerHTML;
+      if (known === source) return;
+      var focusedId = focused && region.contains(focused) ? focused.id : "";
+      var imported = document.importNode(fresh, true);
+      keepLoaded(region, imported);
+      region.replaceWith(imported);
+      followed.sources.set(imported, source);
+      fillCsrf(imported);
+      if (window.htmx) window.htmx.process(imported);
+      imported.dispatchEvent(new CustomEvent("qb:followed", { bubbles: true }));
+      if (focusedId && byId(focusedId)) byId(focusedId).focus();
+    });
+  }
+
+  // Not under the reader's typing, nor a form filled in and not sent yet (a reschedule time):
+  // the next update replaces it.
+  function inUse(region) {
+    var focused = document.activeElement;
+    if (focused && region.contains(focused) && focused.matches("input, textarea, select")) {
+      return true;
+    }
+    return typedIn(region);
+  }
+
+  function typedIn(region) {
+    return Array.prototype.some.call(region.querySelectorAll("input, textarea"), function (el) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.type === "hidden") return false;
+      return el.value !== el.defaultValue;
+    });
+  }
+
+  // Parts loaded after the page (marked data-qb-keep: the flow tree) stay as they are in a
+  // replaced region, and are asked to load again.
+  function keepLoaded(region, imported) {
+    imported.querySelectorAll("[data-qb-keep][id]").forEach(function (placeholder) {
+      var loaded = region.querySelector("#" + placeholder.id);
+      if (!loaded) return;
+      placeholder.replaceWith(loaded);
+      refreshFlow();
+    });
+  }
+
+  // -- the job page: the flow tree, loaded again when a job in it moves ---------------------
+
+  // A move seen while the tree is loading asks for one more load once that one is done: htmx
+  // would queue it on the element the load replaces, and drop its answer.
+  var flowLoad = { timer: null, busy: false, again: false };
+
+  function refreshFlow() {
+    clearTimeout(flowLoad.timer);
+    flowLoad.timer = setTimeout(function () {
+      var flow = byId("job-flow");
+      if (!flow || !window.htmx) return;
+      if (flowLoad.busy) {
+        flowLoad.again = true;
+        return;
+      }
+      window.htmx.trigger(flow, "qb-flow-refresh");
+    }, FOLLOW_DELAY_MS);
+  }
+
+  function isFlowLoad(event) {
+    var ctx = event.detail && event.detail.ctx;
+    return !!(ctx && ctx.sourceElement && ctx.sourceElement.id === "job-flow");
+  }
+
+  document.addEventListener("htmx:before:request", function (event) {
+    if (isFlowLoad(event)) flowLoad.busy = true;
+  });
+  document.addEventListener("htmx:finally:request", function (event) {
+    if (!isFlowLoad(event)) return;
+    flowLoad.busy = false;
+    if (flowLoad.again) {
+      flowLoad.again = false;
+      refreshFlow();
+    }
+  });
+
+  function onFlowMoves(keys) {
+    var flow = byId("job-flow");
+    if (!flow) return;
+    var known = keys.some(function (key) {
+      return /^[0-9a-f]+$/.test(key) && flow.querySelector('[data-flow-key="' + key + '"]');
+    });
+    if (known) refreshFlow();
+  }
+
+  function fetchFollowed() {
+    if (!byId(FOLLOW[0])) return;
+    if (followed.running) {
+      followed.again = true;
+      return;
+    }
+    followed.running = true;
+    var url = window.location.href;
+    var before = FOLLOW.map(byId);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        if (window.location.href !== url) return;
+        followRegions(new DOMParser().parseFromString(html, "text/html"), before);
+      })
+      .catch(function () {
+        /* the next update or poll tries again */
+      })
+      .then(function () {
+        followed.running = false;
+        if (followed.again) {
+          followed.again = false;
+          follow();
+        }
       });
   }
 
@@ -156,9 +312,9 @@
     var button = list.querySelector("#qb-new-jobs-button");
     if (!notice || !button) return;
     if (pending > 0) {
-      button.textContent = pending + (pending === 1 ? " new job" : " new jobs") + " · show";
+      button.textContent = fill(qbNT("%s new job · show", "%s new jobs · show", pending), [pending]);
     } else if (text) {
-      button.textContent = text + " · show";
+      button.textContent = fill(t("%s · show"), [text]);
     }
     notice.hidden = false;
   }
@@ -243,6 +399,14 @@
   }
 
   function onQueueData(data) {
+    if (data.job) {
+      follow();
+      return;
+    }
+    if (data.flow) {
+      onFlowMoves(data.flow);
+      return;
+    }
     if (data.resync) {
       refresh(false);
       return;
@@ -264,6 +428,11 @@
     if (!entered || list.hasAttribute("data-search")) return;
     var inserted = 0;
     var pending = parseInt(list.getAttribute("data-pending") || "0", 10);
+    if (!pending && atTop(list) && !list.querySelector("table.qb-jobs tbody")) {
+      // An empty list has no table to insert into: the page brings the list with its rows.
+      refresh(false);
+      return;
+    }
     if (data.rows && data.rows[viewed] && !pending && atTop(list)) {
       inserted = insertRows(list, data.rows[viewed]);
     }
@@ -275,6 +444,12 @@
   function init() {
     live = byId("qb-live");
     if (!live) return;
+    // The regions as the server sent them, before other scripts dress them up (the JSON
+    // viewer): a region is replaced only when the server's version changes.
+    FOLLOW.forEach(function (id) {
+      var region = byId(id);
+      if (region) followed.sources.set(region, region.outerHTML);
+    });
     var select = byId("qb-poll-interval");
     select.value = String(pollSeconds());
     select.addEventListener("change", function () {
@@ -304,7 +479,7 @@
       state.open = state.opened = true;
       state.failures = 0;
       clearTimeout(state.timer);
-      setStatus("live", "Live");
+      setStatus("live", t("Live"));
       if (reconnected) refresh(false);
     });
 
@@ -315,11 +490,22 @@
       if (FINAL_CODES.indexOf(code) >= 0) {
         startPolling();
       } else if (document.hidden) {
-        setStatus("paused", "Live updates paused in the background");
+        setStatus("paused", t("Live updates paused in the background"));
       } else if (state.failures >= (state.opened ? 3 : 2)) {
         startPolling();
       } else {
-        setStatus("connecting", state.opened ? "Reconnecting…" : "Connecting to live updates…");
+        setStatus("connecting", state.opened ? t("Reconnecting…") : t("Connecting to live updates…"));
+      }
+    });
+
+    // Pushed fragments (the snapshot sent on connect, a job's new actions) skip a region in
+    // use: a form filled in before the socket's first message kept its value only until then.
+    live.addEventListener("htmx:before:swap", function (event) {
+      var tasks = event.detail && event.detail.tasks;
+      if (!tasks) return;
+      for (var i = tasks.length - 1; i >= 0; i--) {
+        var target = tasks[i].target;
+        if (target && target.querySelectorAll && inUse(target)) tasks.splice(i, 1);
       }
     });
 
@@ -353,7 +539,7 @@
     var connection = live._htmx && live._htmx.ws && live._htmx.ws.connection;
     if (connection && connection.socket && connection.socket.readyState === 1) {
       state.open = state.opened = true;
-      setStatus("live", "Live");
+      setStatus("live", t("Live"));
     }
     setTimeout(function () {
       if (!state.opened) startPolling();

@@ -3,10 +3,15 @@
 
   ARGV[1]    the key prefix with its colon, e.g. "bull:"
   ARGV[2]    the state keys as "suffix:l" (list) or "suffix:z" (sorted set), comma separated
-  ARGV[3..]  queue names
+  ARGV[3]    the overdue cutoff in epoch ms (now minus the schedules' grace period)
+  ARGV[4..]  queue names
 
-  Returns one string: per queue the counts in ARGV[2]'s order then the paused flag (1/0), comma
-  separated, queues separated by newlines. A key of an unexpected type counts -1.
+  Returns one string: per queue the counts in ARGV[2]'s order, the paused flag (1/0) and the
+  overdue flag (1/0), comma separated, queues separated by newlines. A key of an unexpected
+  type counts -1. Overdue: a job scheduler (a member of "repeat") whose next run is before the
+  cutoff and whose armed job "repeat:<id>:<next run>" is still waiting to run (not finished,
+  not gone: a finished scheduler keeps a past score with nothing armed), in a queue that is not
+  paused. At most OVERDUE_LOOKS members are looked at per queue, oldest first.
   Read-only; the keys are built here, so this works on a single Redis (not a Cluster).
 ]]
 local prefix = ARGV[1]
@@ -30,8 +35,28 @@ local function size(key, kind)
   return reply
 end
 
+local OVERDUE_LOOKS = 32
+local cutoff = ARGV[3]
+
+local function overdue(base)
+  local late = redis.pcall("ZRANGEBYSCORE", base .. "repeat", "-inf", "(" .. cutoff,
+    "WITHSCORES", "LIMIT", 0, OVERDUE_LOOKS)
+  if type(late) ~= "table" or late.err then
+    return 0
+  end
+  for i = 1, #late, 2 do
+    local job_id = "repeat:" .. late[i] .. ":" .. late[i + 1]
+    if redis.pcall("EXISTS", base .. job_id) == 1
+      and not redis.pcall("ZSCORE", base .. "completed", job_id)
+      and not redis.pcall("ZSCORE", base .. "failed", job_id) then
+      return 1
+    end
+  end
+  return 0
+end
+
 local rows = {}
-for index = 3, #ARGV do
+for index = 4, #ARGV do
   local base = prefix .. ARGV[index] .. ":"
   local row = {}
   for s = 1, #suffixes do
@@ -39,6 +64,7 @@ for index = 3, #ARGV do
   end
   local paused = redis.pcall("HGET", base .. "meta", "paused")
   row[#suffixes + 1] = (paused == "1" or paused == "true") and 1 or 0
+  row[#suffixes + 2] = row[#suffixes + 1] == 0 and overdue(base) or 0
   rows[#rows + 1] = table.concat(row, ",")
 end
 return table.concat(rows, "\n")

@@ -1,0 +1,77 @@
+"""The queue sidebar of every board page: each visible queue, grouped by backend, with its
+failed count.
+
+Read from the overview's counts (``reading.overview_sections``: one ``list_queues`` per backend,
+shared through ``COUNTS_CACHE_SECONDS``), never queue by queue; at most ``LIMIT`` queues are
+rendered, the rest counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from .backends.base import QueueBackend
+from .reading import BackendSection, overview_sections
+from .states import JobState
+
+#: Queues rendered in the sidebar at most (its filter works on those).
+LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SidebarEntry:
+    name: str
+    url: str
+    #: None where the backend has no failed state.
+    failed: int | None
+    current: bool = False
+
+
+@dataclass
+class SidebarGroup:
+    backend: QueueBackend
+    entries: list[SidebarEntry] = field(default_factory=list)
+    problem: str | None = None
+
+
+@dataclass
+class Sidebar:
+    groups: list[SidebarGroup]
+    #: Visible queues left out beyond ``LIMIT``.
+    more: int = 0
+
+    @property
+    def shown(self) -> int:
+        return sum(len(group.entries) for group in self.groups)
+
+
+def build_sidebar(
+    sections: list[BackendSection], current: tuple[str, str] | None = None, limit: int | None = None
+) -> Sidebar:
+    """The sidebar of ``sections`` (as the overview reads them); ``current``: (alias, queue)."""
+    groups, room, more = [], LIMIT if limit is None else limit, 0
+    for section in sections:
+        backend = section.backend
+        has_failed = JobState.FAILED in backend.states
+        group = SidebarGroup(backend, problem=section.problem)
+        queues = sorted(section.queues, key=lambda q: q.name)
+        for queue in queues[:room]:
+            group.entries.append(
+                SidebarEntry(
+                    name=queue.name,
+                    url=reverse("queues:queue", args=[backend.alias, queue.name]),
+                    failed=int(queue.counts.get(JobState.FAILED, 0)) if has_failed else None,
+                    current=current == (backend.alias, queue.name),
+                )
+            )
+        more += max(len(queues) - room, 0)
+        room = max(room - len(queues), 0)
+        groups.append(group)
+    return Sidebar(groups, more)
+
+
+async def sidebar_for(user: object, current: tuple[str, str] | None = None) -> Sidebar:
+    """The sidebar for ``user``: the overview's read of every visible backend."""
+    return build_sidebar(await overview_sections(user), current)
