@@ -8,11 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from bullmq import Worker
+from bullmq import Queue, Worker
 
 from queues.live import groups
 from tests.bullmq_producers import opts
-from tests.live_helpers import communicator, receive_until, session_cookie, stop_live, use_live
+from tests.live_helpers import (
+    communicator,
+    content,
+    receive_until,
+    session_cookie,
+    stop_live,
+    use_live,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.node]
 
@@ -24,11 +31,27 @@ def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
     return bullmq_settings
 
 
-def moves_heard(cookie: str, redis_url: str, leaf: str, wait: float) -> list[str]:
-    """The flow keys a leaf's page is told of in ``wait`` s while a worker runs flow-b's jobs."""
+def moves_heard(
+    cookie: str, redis_url: str, leaf: str | Callable[[], str], wait: float
+) -> list[str]:
+    """The flow keys a leaf's page is told of in ``wait`` s while a worker runs flow-b's jobs.
+
+    ``leaf`` a callable: the reader starts first (an overview lists the queues of that time),
+    then the callable makes the flow and names its leaf.
+    """
 
     async def scenario() -> list[str]:
-        comm = communicator(f"/ws/queue/bullmq/flow-a/job/{leaf}/", cookie)
+        overview = communicator("/ws/", cookie)
+        if callable(leaf):
+            early = Queue("early", opts(redis_url))
+            await early.add("first", {})
+            await early.close()
+            assert (await overview.connect(timeout=5))[0]  # the reader lists "early" only
+            await receive_until(overview, lambda m: "early" in content(m))
+            leaf_id = await asyncio.to_thread(leaf)
+        else:
+            leaf_id = leaf
+        comm = communicator(f"/ws/queue/bullmq/flow-a/job/{leaf_id}/", cookie)
         heard: list[str] = []
         try:
             assert (await comm.connect(timeout=5))[0]
@@ -49,6 +72,8 @@ def moves_heard(cookie: str, redis_url: str, leaf: str, wait: float) -> list[str
                 await worker.close(force=True)
         finally:
             await comm.disconnect()
+            if callable(leaf):
+                await overview.disconnect()
             await stop_live()
         return heard
 
@@ -61,6 +86,23 @@ def test_a_flow_page_hears_its_jobs_move_in_other_queues(
     ids = node_produce("deep-flow")
     heard = moves_heard(session_cookie(staff_user), redis_url, ids["leaves"][0], 4)
     middle = {groups.flow_node_key("bullmq", "flow-b", ids[name]) for name in ("mid1", "mid2")}
+    assert middle & set(heard)
+
+
+def test_a_flow_page_hears_queues_made_after_the_reader_listed_the_queues(
+    live: Any, staff_user: Any, redis_url: str, node_produce: Callable[[str], dict[str, Any]]
+) -> None:
+    """The flow's other queue is announced to the reader as the page's own is: its moves
+    arrive although discovery (cached 30 s) has not listed that queue yet."""
+    assert live["OPTIONS"].get("discovery_ttl", 30) >= 30
+    made: dict[str, Any] = {}
+
+    def make_flow() -> str:
+        made.update(node_produce("deep-flow"))
+        return str(made["leaves"][0])
+
+    heard = moves_heard(session_cookie(staff_user), redis_url, make_flow, 4)
+    middle = {groups.flow_node_key("bullmq", "flow-b", made[name]) for name in ("mid1", "mid2")}
     assert middle & set(heard)
 
 

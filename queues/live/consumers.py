@@ -114,6 +114,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     sidebar_entries: list[tuple[QueueBackend, SidebarEntry]] = []
     #: (alias, queue, job id or None) announced to the reader, or None.
     watch: tuple[str, str, str | None] | None = None
+    #: Other queues announced to the reader (a job page's flow): their events are read even
+    #: when the reader's discovery has not listed them yet.
+    also_watched: tuple[tuple[str, str, str | None], ...] = ()
     #: Texts held while the snapshot is read and sent or the user is read again; else None.
     held: list[str] | None = None
     #: Set once the socket is being closed: nothing is forwarded any more.
@@ -208,9 +211,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self._schedule_check()
-        if self.watch is not None and self.hub is not None:
+        if self.hub is not None:
             self.watching = True
-            await self.hub.watch(self.watch)
+            for key in self.watched_keys():
+                await self.hub.watch(key)
+
+    def watched_keys(self) -> list[tuple[str, str, str | None]]:
+        own = [self.watch] if self.watch is not None else []
+        return [*own, *self.also_watched]
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -231,9 +239,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.timer = None
         live_hub, self.hub = self.hub, None
         if live_hub is not None:
-            if self.watching and self.watch is not None:
+            if self.watching:
                 self.watching = False
-                live_hub.unwatch(self.watch)
+                for key in self.watched_keys():
+                    live_hub.unwatch(key)
             try:
                 await live_hub.leave(self, self.groups_joined)
             except Exception as exc:  # the layer does not answer; its memberships expire
@@ -551,6 +560,7 @@ class JobConsumer(LiveConsumer):
         names = sorted(tree.root.queues())[:MAX_FLOW_QUEUES]
         backend, user = self.backend, self.user
         shown = await access(user, lambda: visible_queue_names(user, backend, names))
+        self.also_watched = tuple((backend.alias, name, None) for name in sorted(shown))
         wanted = [groups.queue_group(backend.alias, name) for name in sorted(shown)]
         wanted = [group for group in wanted if group not in self.groups_joined]
         if wanted:
