@@ -14,6 +14,7 @@ import base64
 import binascii
 import pickletools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -193,4 +194,105 @@ def integer(value: bytes | str | None) -> int | None:
     try:
         return int(float(raw))
     except (ValueError, OverflowError):
+        return None
+
+
+class _NotPlain(Exception):
+    """The pickle holds something other than plain containers, text and numbers."""
+
+
+#: Opcodes that push a value read from the opcode itself.
+_LITERALS: dict[str, Callable[[], Any]] = {
+    "NONE": lambda: None,
+    "NEWTRUE": lambda: True,
+    "NEWFALSE": lambda: False,
+    "EMPTY_DICT": dict,
+    "EMPTY_LIST": list,
+    "EMPTY_TUPLE": tuple,
+}
+_SCALARS = frozenset(
+    {
+        *("UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "STRING", "BINSTRING"),
+        *("SHORT_BINSTRING", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"),
+        *("FLOAT", "BINFLOAT", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8"),
+    }
+)
+_MEMO_PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
+_MEMO_GETS = {"GET", "BINGET", "LONG_BINGET"}
+
+
+def plain_pickle(raw: bytes, max_ops: int = 10_000) -> Any:
+    """A pickle of plain values (dicts, lists, tuples, text, numbers, booleans, None) read from
+    its opcodes, built by the board itself: nothing named in it is imported or called, and any
+    other opcode (a class, a call) makes the whole value unreadable (``None``)."""
+    stack: list[Any] = []
+    marks: list[int] = []
+    memo: dict[Any, Any] = {}
+    try:
+        for count, (opcode, argument, _position) in enumerate(pickletools.genops(raw)):
+            if count >= max_ops:
+                return None
+            _step(opcode.name, argument, stack, marks, memo)
+            if opcode.name == "STOP":
+                return stack[-1] if stack else None
+    except (_NotPlain, IndexError, KeyError, TypeError, ValueError):
+        return None
+    except Exception:  # a malformed pickle: genops stops on it
+        return None
+    return None
+
+
+def _step(
+    name: str, argument: Any, stack: list[Any], marks: list[int], memo: dict[Any, Any]
+) -> None:
+    if name in {"PROTO", "FRAME", "STOP"}:
+        return
+    if name in _LITERALS:
+        stack.append(_LITERALS[name]())
+    elif name in _SCALARS:
+        stack.append(argument)
+    elif name == "MARK":
+        marks.append(len(stack))
+    elif name == "MEMOIZE":
+        memo[len(memo)] = stack[-1]
+    elif name in _MEMO_PUTS:
+        memo[argument] = stack[-1]
+    elif name in _MEMO_GETS:
+        stack.append(memo[argument])
+    elif name in {"SETITEM", "SETITEMS", "APPEND", "APPENDS", "TUPLE", "LIST", "DICT"}:
+        start = len(stack) - 2 if name == "SETITEM" else len(stack) - 1
+        if name in {"SETITEMS", "APPENDS", "TUPLE", "LIST", "DICT"}:
+            start = marks.pop()
+        items = stack[start:]
+        del stack[start:]
+        if name in {"LIST", "DICT"}:
+            stack.append([] if name == "LIST" else {})
+            name = "APPENDS" if name == "LIST" else "SETITEMS"
+        if name == "TUPLE":
+            stack.append(tuple(items))
+        elif name in {"APPEND", "APPENDS"}:
+            stack[-1].extend(items)
+        else:
+            if len(items) % 2 or not isinstance(stack[-1], dict):
+                raise _NotPlain(name)
+            for key, value in zip(items[::2], items[1::2], strict=True):
+                stack[-1][key] = value
+    elif name in {"TUPLE1", "TUPLE2", "TUPLE3"}:
+        size = int(name[-1])
+        items = stack[-size:]
+        del stack[-size:]
+        stack.append(tuple(items))
+    else:
+        raise _NotPlain(name)
+
+
+def plain_value(raw: bytes | None) -> Any:
+    """A stored ``meta`` (JSON or a pickle of plain values) as a value, else None."""
+    if not raw:
+        return None
+    if is_pickle(raw):
+        return plain_pickle(raw)
+    try:
+        return untrusted.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
         return None

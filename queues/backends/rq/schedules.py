@@ -1,4 +1,5 @@
-"""RQ cron (rq >= 2.4) in the schedules capability, read-only.
+"""RQ cron (rq >= 2.4) in the schedules capability, read-only (rq-scheduler's entries join
+them: ``rq_scheduler``).
 
 RQ's cron jobs are defined in code (the module ``rq cron`` runs); Redis holds only what each
 running scheduler reports (``rq/cron.py``): ``rq:cron_schedulers`` (a sorted set of scheduler
@@ -30,6 +31,12 @@ from ..schedule_types import (
 )
 from .decode import text, when
 from .keys import STATUS_STATES, job_key
+from .rq_scheduler import (
+    SchedulerEntry,
+    scheduler_detail,
+    scheduler_entries,
+    scheduler_schedule,
+)
 
 SCHEDULERS_KEY = "rq:cron_schedulers"
 #: At most this many schedulers are read (each is one running ``rq cron`` process).
@@ -136,14 +143,18 @@ class RQSchedulesMixin:
 
         async def _require_queue(self, client: Any, name: str) -> None: ...
 
-    async def _entries(self, queue: str) -> list[tuple[Schedule, CronEntry]]:
+    async def _entries(self, queue: str) -> list[tuple[Schedule, CronEntry | SchedulerEntry]]:
         client = self.pool.get()
         with self.pool.translate_errors():
             await self._require_queue(client, queue)
             entries = await cron_entries(client, queue)
+            others = await scheduler_entries(client, queue)
         now = datetime.now(UTC)
         far = datetime.max.replace(tzinfo=UTC)
-        pairs = [(_schedule(self.alias, queue, entry, now), entry) for entry in entries]
+        pairs: list[tuple[Schedule, CronEntry | SchedulerEntry]] = [
+            (_schedule(self.alias, queue, entry, now), entry) for entry in entries
+        ]
+        pairs += [(scheduler_schedule(self.alias, queue, other, now), other) for other in others]
         return sorted(pairs, key=lambda pair: (pair[0].next_run_at or far, pair[0].id))
 
     async def list_schedules(self, queue: str, start: int, stop: int) -> SchedulePage:
@@ -162,6 +173,8 @@ class RQSchedulesMixin:
         if not found:
             raise ScheduleNotFound(queue, schedule_id)
         schedule, entry = found[0]
+        if isinstance(entry, SchedulerEntry):
+            return scheduler_detail(schedule, entry)
         name = str(entry.fields.get("name") or "")
         client = self.pool.get()
         with self.pool.translate_errors():
