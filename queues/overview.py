@@ -1,8 +1,10 @@
 """How the overview shows its queues: sorted by name or by a state's count, only those with jobs
-in a state, grouped by the first part of their names (``QUEUEBOARD["GROUP_DELIMITER"]``).
+in a state or whose names hold a text, a page of them per backend (``overview_paging``), grouped
+by the first part of their names (``QUEUEBOARD["GROUP_DELIMITER"]``).
 
 All of it works on the counts already read (``reading.overview_sections``): nothing more is
-asked of the queue servers.
+asked of the queue servers. Only a page's rows are grouped and rendered; the totals cover every
+queue the filters keep.
 """
 
 from __future__ import annotations
@@ -18,9 +20,21 @@ from django.utils.translation import gettext_lazy as _
 from .backends.base import QueueBackend
 from .backends.types import QueueSummary
 from .errors import BadRequest
+from .overview_paging import (
+    OVERVIEW_PER_PAGE,
+    PAGE_MAX,
+    Page,
+    Totals,
+    clamped,
+    matching,
+    name_filter,
+    positive_int,
+    totals_of,
+)
 from .presence import Presence
 from .reading import BackendSection
 from .states import JobState
+from .templatetags.queueboard_pages import PageLink, PageLinks, numbered, page_numbers
 
 NAME = "name"
 DIRECTIONS = ("asc", "desc")
@@ -28,11 +42,14 @@ DIRECTIONS = ("asc", "desc")
 
 @dataclass(frozen=True)
 class OverviewOptions:
-    """The overview's query: ``?sort=failed&dir=desc&state=failed``."""
+    """The overview's query: ``?sort=failed&dir=desc&state=failed&q=mail&page=2``."""
 
     sort: str = NAME
     descending: bool = False
     state: JobState | None = None
+    #: Only queues whose names hold this text, either case ("" all).
+    q: str = ""
+    page: int = 1
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> OverviewOptions:
@@ -48,23 +65,35 @@ class OverviewOptions:
         if wanted is not None and wanted not in JobState._value2member_map_:
             message = _("Unknown state {state}: one of {states}.")
             raise BadRequest(format_lazy(message, state=repr(wanted), states=states_list()))
-        return cls(sort, direction == "desc", JobState(wanted) if wanted else None)
+        return cls(
+            sort,
+            direction == "desc",
+            JobState(wanted) if wanted else None,
+            name_filter(params),
+            positive_int(params, "page", 1, PAGE_MAX),
+        )
 
     @property
     def is_default(self) -> bool:
-        return self == OverviewOptions()
+        """No sort, filter or page asked for (the page alone is not a choice to reset)."""
+        return self.sort == NAME and not self.descending and not self.state and not self.q
 
     def query(self, **changes: object) -> str:
-        """This query with ``changes`` (None drops a key), as ``?...``."""
+        """This query with ``changes`` (None drops a key), as ``?...``; the page is kept only
+        when ``changes`` names it (another sort or filter starts on page 1)."""
         params: dict[str, object] = {
             "sort": self.sort,
             "dir": "desc" if self.descending else "asc",
             "state": self.state.value if self.state else None,
+            "q": self.q or None,
+            "page": None,
         }
         params.update(changes)
         kept = {k: v for k, v in params.items() if v is not None}
         if kept.get("sort") == NAME and kept.get("dir") == "asc":
             del kept["sort"], kept["dir"]
+        if kept.get("page") == 1:
+            del kept["page"]
         return "?" + urlencode(kept) if kept else "?"
 
     def sort_link(self, key: str) -> str:
@@ -101,14 +130,21 @@ class QueueGroup:
 
 @dataclass
 class ArrangedSection:
-    """A backend's part of the overview as shown: its queues after the filter, in order and
-    in groups; ``hidden``: queues the state filter left out."""
+    """A backend's part of the overview as shown: the page of its queues after the filters, in
+    order and in groups; ``hidden``: queues the state filter left out; ``totals``: of every
+    queue the filters keep, on all pages."""
 
     backend: QueueBackend
     queues: list[QueueSummary]
     problem: str | None
     groups: list[QueueGroup]
     hidden: int = 0
+    #: Queues the name filter (``?q=``) left out, of those the state filter kept.
+    unmatched: int = 0
+    totals: Totals = field(default_factory=Totals)
+    page: Page = field(default_factory=lambda: Page(1, OVERVIEW_PER_PAGE, 0))
+    #: The pager's links; None on a single page.
+    links: PageLinks | None = None
     #: The filter's state is not one this backend has.
     state_unknown: bool = False
     #: Queues shown that no worker serves (JSON for the page's script, which marks their rows
@@ -120,6 +156,17 @@ class ArrangedSection:
     @property
     def no_workers_json(self) -> str:
         return json.dumps(self.no_workers or [])
+
+    @property
+    def partial(self) -> bool:
+        """The rows are not all of the backend's queues (a filter, or more than one page): a
+        queue appearing live is not inserted (``live.js``), a reload places it."""
+        return bool(self.hidden or self.unmatched or self.page.pages > 1)
+
+    @property
+    def total_counts(self) -> list[int]:
+        """The totals' count of each of the backend's states, in their order."""
+        return [self.totals.counts.get(state, 0) for state in self.backend.states]
 
 
 def sort_key(options: OverviewOptions) -> object:
@@ -134,30 +181,75 @@ def arrange(
     options: OverviewOptions,
     delimiter: str | None = None,
     presence: Presence | None = None,
+    per_page: int = OVERVIEW_PER_PAGE,
 ) -> list[ArrangedSection]:
-    """The sections as the overview shows them under ``options``."""
+    """The sections as the overview shows them under ``options``: each a page of at most
+    ``per_page`` rows (its last page when it has fewer than ``options.page``)."""
     arranged = []
     for section in sections:
         queues = section.queues
         unknown = options.state is not None and options.state not in section.backend.states
         if options.state is not None:
             queues = [q for q in queues if int(q.counts.get(options.state, 0)) > 0]
-        queues = sorted(queues, key=lambda q: q.name)  # ties in a count keep the names' order
+        hidden = len(section.queues) - len(queues)
+        kept = matching(queues, options.q)
+        kept.sort(key=lambda q: q.name)  # ties in a count keep the names' order
         if options.sort != NAME or options.descending:
-            queues.sort(key=sort_key(options), reverse=options.descending)  # type: ignore[arg-type]
+            kept.sort(key=sort_key(options), reverse=options.descending)  # type: ignore[arg-type]
+        page = clamped(options.page, per_page, len(kept))
+        shown = page.of(kept)
         arranged.append(
             ArrangedSection(
                 backend=section.backend,
-                queues=queues,
+                queues=shown,
                 problem=section.problem,
-                groups=group(section.backend, queues, delimiter),
-                hidden=len(section.queues) - len(queues),
+                groups=group(section.backend, shown, delimiter),
+                hidden=hidden,
+                unmatched=len(queues) - len(kept),
+                totals=totals_of(kept),
+                page=page,
+                links=page_links(options, page),
                 state_unknown=unknown,
-                no_workers=no_workers(section, queues, presence),
+                no_workers=no_workers(section, shown, presence),
                 workers_note=presence.notes.get(section.backend.alias) if presence else None,
             )
         )
     return arranged
+
+
+def page_links(options: OverviewOptions, page: Page) -> PageLinks | None:
+    """First, previous, numbers around the current page, next, last: the job lists' pager,
+    each link keeping the sort and filters."""
+    current, pages = page.number, page.pages
+    if pages == 1:
+        return None
+
+    def link(number: int) -> PageLink:
+        return PageLink(number, options.query(page=number), number == current)
+
+    before, after = current > 1, current < pages
+    return PageLinks(
+        first=link(1) if before else None,
+        previous=link(current - 1) if before else None,
+        numbers=numbered(page_numbers(current, pages), current, link),
+        next=link(current + 1) if after else None,
+        last=link(pages) if after else None,
+    )
+
+
+def page_sections(arranged: list[ArrangedSection]) -> list[BackendSection]:
+    """Each section with only its page's queues (what the page asks more about, such as
+    workers or sparklines)."""
+    return [BackendSection(a.backend, a.queues, a.problem) for a in arranged]
+
+
+def note_presence(arranged: list[ArrangedSection], presence: Presence) -> None:
+    """Mark the rows shown that no worker serves (``presence`` read for the page's queues)."""
+    for section in arranged:
+        without = presence.without.get(section.backend.alias)
+        if without is not None:
+            section.no_workers = [q.name for q in section.queues if q.name in without]
+        section.workers_note = presence.notes.get(section.backend.alias)
 
 
 def no_workers(

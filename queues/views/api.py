@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .. import fragments
 from ..backends.actions import JobAction
+from ..overview_paging import ApiPaging, Page, matching, sum_counts, totals_of
 from ..reading import overview_sections, visible_backend
 from ..redacted_search import list_jobs
 from ..redaction import aredactor_for, redact_job
@@ -21,11 +22,34 @@ from .params import job_query
 @require_GET
 @board_api
 async def queues(request: HttpRequest) -> HttpResponse:
+    """Every visible queue with its counts, a page at a time (``?page=``, ``?per_page=``, by
+    default all of up to ``API_PER_PAGE``), only names holding ``?q=``; with the totals of every
+    queue the filter keeps and the paging facts."""
+    paging = ApiPaging.from_query(request.GET)
     sections = await overview_sections(request.user)
+    kept = [(s, matching(s.queues, paging.q)) for s in sections]
+    listed = [(s.backend, q) for s, queues in kept for q in queues]
+    page = Page(paging.page, paging.per_page, len(listed))
     # Each queue's object is escaped JSON kept by content (``fragments``), joined as they are.
-    entries = ",".join(fragments.queue_json(s.backend, q) for s in sections for q in s.queues)
+    entries = ",".join(fragments.queue_json(backend, q) for backend, q in page.of(listed))
     problems = [{"backend": s.backend.alias, "message": s.problem} for s in sections if s.problem]
-    return SafeJsonResponse(encoded=f'{{"queues":[{entries}],"problems":{dumps(problems)}}}')
+    by_backend = {s.backend.alias: totals_of(queues) for s, queues in kept}
+    facts = {
+        "page": page.number,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "next": f"{request.path}?{paging.query(page.number + 1)}"
+        if page.number < page.pages
+        else None,
+        "totals": {
+            "queues": page.total,
+            "counts": sum_counts(by_backend.values()),
+            "backends": {alias: t.as_dict() for alias, t in by_backend.items()},
+        },
+    }
+    encoded = f'{{"queues":[{entries}],"problems":{dumps(problems)},{dumps(facts)[1:]}'
+    return SafeJsonResponse(encoded=encoded)
 
 
 @require_GET

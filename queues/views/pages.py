@@ -17,7 +17,7 @@ from ..backends.errors import JobNotFound
 from ..backends.types import JobPage, JobQuery, Payload, QueueSummary
 from ..conf import setting
 from ..history import sparklines
-from ..overview import OverviewOptions, arrange, overview_states
+from ..overview import OverviewOptions, arrange, note_presence, overview_states, page_sections
 from ..presence import worker_presence
 from ..reading import overview_sections, visible_backend, workers_of
 from ..redacted_search import list_jobs
@@ -60,11 +60,13 @@ DOWNLOADABLE = {"data": "data", "options": "options", "return-value": "return_va
 async def overview(request: HttpRequest) -> HttpResponse:
     options = OverviewOptions.from_query(request.GET)
     sections = await overview_sections(request.user)
-    await sparklines.load((s.backend.alias, q.name) for s in sections for q in s.queues)
+    # One page of rows per backend; what is read beyond the counts is read for those rows only.
+    arranged = arrange(sections, options, setting("GROUP_DELIMITER"))
+    shown = page_sections(arranged)
+    await sparklines.load((s.backend.alias, q.name) for s in shown for q in s.queues)
+    note_presence(arranged, await worker_presence(shown))
     context = {
-        "sections": arrange(
-            sections, options, setting("GROUP_DELIMITER"), await worker_presence(sections)
-        ),
+        "sections": arranged,
         "options": options,
         "overview_states": overview_states(sections),
         "sidebar": build_sidebar(sections),

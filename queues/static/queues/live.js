@@ -350,7 +350,9 @@
 
   function addQueueRow(added) {
     var section = byId(added.section);
-    if (!section) return;
+    // A section showing a page or a filtered part of its queues: where the new queue goes is
+    // the server's to say (a reload places it), so it is not inserted here.
+    if (!section || section.hasAttribute("data-partial")) return;
     var body = section.querySelector("table.qb-queues tbody");
     if (!body) {
       refreshSection(section);
