@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -79,11 +80,6 @@ class Totals:
     queues: int = 0
     counts: dict[JobState, int] = field(default_factory=dict)
 
-    def add(self, queue: QueueSummary) -> None:
-        self.queues += 1
-        for state, count in queue.counts.items():
-            self.counts[state] = self.counts.get(state, 0) + int(count)
-
     def as_dict(self) -> dict[str, object]:
         return {
             "queues": self.queues,
@@ -91,11 +87,14 @@ class Totals:
         }
 
 
-def totals_of(queues: Iterable[QueueSummary]) -> Totals:
-    totals = Totals()
-    for queue in queues:
-        totals.add(queue)
-    return totals
+def totals_of(queues: Sequence[QueueSummary]) -> Totals:
+    """The totals of ``queues``; each state summed in one pass of C calls (10,000 queues of 8
+    states are 80,000 additions: a loop in Python would cost tens of milliseconds)."""
+    counts = [q.counts for q in queues]
+    states = set().union(*counts)
+    summed = {s: sum(map(dict.get, counts, repeat(s), repeat(0))) for s in states}
+    ordered = {state: summed[state] for state in JobState if state in summed}
+    return Totals(len(counts), ordered)
 
 
 @dataclass(frozen=True)

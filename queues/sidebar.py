@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .backends.base import QueueBackend
 from .reading import BackendSection, overview_sections
@@ -18,6 +18,21 @@ from .states import JobState
 
 #: Queues rendered in the sidebar at most (its filter works on those).
 LIMIT = 500
+#: (urlconf, script prefix, alias, queue) -> the queue page's URL, emptied when full: the same
+#: 500 entries are on every page, and reversing them each time costs more than the rest.
+_URLS: dict[tuple[object, str, str, str], str] = {}
+URLS_KEPT = 20_000
+
+
+def queue_url(alias: str, name: str) -> str:
+    """``reverse("queues:queue", args=[alias, name])``, kept."""
+    key = (get_urlconf(), get_script_prefix(), alias, name)
+    found = _URLS.get(key)
+    if found is None:
+        if len(_URLS) >= URLS_KEPT:
+            _URLS.clear()
+        found = _URLS[key] = reverse("queues:queue", args=[alias, name])
+    return found
 
 
 @dataclass(frozen=True)
@@ -56,12 +71,14 @@ def build_sidebar(
         backend = section.backend
         has_failed = JobState.FAILED in backend.states
         group = SidebarGroup(backend, problem=section.problem)
-        queues = sorted(section.queues, key=lambda q: q.name)
-        for queue in queues[:room]:
+        queues = section.queues
+        # Linear for the lists backends give, already by name; nothing sorted once full.
+        shown = sorted(queues, key=lambda q: q.name)[:room] if room else []
+        for queue in shown:
             group.entries.append(
                 SidebarEntry(
                     name=queue.name,
-                    url=reverse("queues:queue", args=[backend.alias, queue.name]),
+                    url=queue_url(backend.alias, queue.name),
                     failed=int(queue.counts.get(JobState.FAILED, 0)) if has_failed else None,
                     current=current == (backend.alias, queue.name),
                 )
