@@ -277,10 +277,11 @@ def board_env(redis_url: str, db_path: Path) -> dict[str, str]:
     return env
 
 
-def prepare_database(env: dict[str, str], cwd: Path = ROOT) -> str:
+def prepare_database(env: dict[str, str], cwd: Path = ROOT, python: str | None = None) -> str:
     """Migrate the SQLite file, create a staff user and return a logged-in session key.
 
-    ``cwd``: the tree whose board is prepared (another checkout's, for a "before" case).
+    ``cwd``: the tree whose board is prepared (another checkout's, for a "before" case);
+    ``python``: another site's interpreter (its own virtual environment).
     """
     code = (
         "import django; django.setup()\n"
@@ -294,7 +295,12 @@ def prepare_database(env: dict[str, str], cwd: Path = ROOT) -> str:
         "print(client.cookies['sessionid'].value)\n"
     )
     result = subprocess.run(
-        [PYTHON, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, check=False
+        [python or PYTHON, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"Preparing the database failed:\n{result.stderr}")
