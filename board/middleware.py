@@ -10,6 +10,9 @@ called directly on the event loop, and in a thread only when that hook may touch
 parse). Behaviour is Django's: the hooks are Django's; only where they run changes.
 
 Under WSGI (or Django's sync test client) each runs exactly as Django's does.
+
+Authentication also keeps each session's user in memory for a few seconds (``auth_cache``), so
+that most requests read neither the session nor the user from the database.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
+
+from . import auth_cache
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -123,7 +128,20 @@ class LoopCsrfViewMiddleware(LoopHooks, CsrfViewMiddleware):
 
 
 class LoopAuthenticationMiddleware(LoopHooks, AuthenticationMiddleware):
-    """Sets the lazy ``request.user`` and ``request.auser``; the user is read when used."""
+    """Sets the lazy ``request.user`` and ``request.auser``; the user is read when used, or is
+    the session's user kept for ``BOARD_AUTH_CACHE_SECONDS`` (``auth_cache``), a plain object.
+
+    A response whose session was changed, flushed or cycled makes the kept users forgotten,
+    before the session middleware saves it (and again when the session row is written).
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        auth_cache.attach(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> Any:
+        auth_cache.after_response(request)
+        return response
 
 
 class LoopMessageMiddleware(LoopHooks, MessageMiddleware):

@@ -23,6 +23,9 @@ LANGUAGE_CODE      the language when the browser asks for none the board ships (
 STATIC_ROOT        where collectstatic puts the static files (default "staticfiles")
 LOG_LEVEL          the root logger's level (default "INFO")
 SESSION_COOKIE_AGE seconds a login lasts (default 43200, 12 hours)
+AUTH_CACHE_SECONDS seconds a process reuses a session's user without reading the database
+                   (default 2; 0: off); with several board processes, a logout, deactivation or
+                   permission change made through one reaches the others within this time
 LOGIN_FAILURES, LOGIN_ADDRESS_FAILURES, LOGIN_WINDOW  failed logins refused beyond, per account
                    (default 5) and per address (default 20), in a window of seconds (default 900)
 CACHE_REDIS_URL    a Redis for Django's cache, so that rate limits (logins, searches) hold across
@@ -226,6 +229,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
+# A session's user reused for that long per process (board/auth_cache.py).
+BOARD_AUTH_CACHE_SECONDS = float(os.environ.get("AUTH_CACHE_SECONDS", "2"))
 
 HTTPS = env_bool("HTTPS")
 SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
