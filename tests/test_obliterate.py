@@ -12,6 +12,7 @@ from bullmq import Queue, Worker
 from django.test import Client
 from django.urls import reverse
 
+from queues.backends import backends
 from queues.models import AuditEntry
 from tests import bullmq_producers as producers
 from tests.actions_helpers import grant, queue_action, wait_for_run
@@ -88,6 +89,24 @@ def test_obliterates_in_batches_and_the_queue_leaves_the_overview(
     assert entry.affected == run["done"] and entry.params["force"] is False
     page = operator.get(reverse("queues:overview")).content.decode()
     assert f">{Q}<" not in page
+
+
+def test_an_obliterated_queue_leaves_the_kept_list_without_a_scan(
+    operator: Client, seeded: dict[str, list[str]], redis_url: str
+) -> None:
+    asyncio.run(producers.seed_python_queue(redis_url, "survivor"))
+    assert queue_names(operator) == [Q, "survivor"]
+    server = redis.Redis.from_url(redis_url)
+    assert server.smembers("bull:queueboard:queues") == {Q.encode(), b"survivor"}
+    discovery = backends["bullmq"].discovery
+    scans = discovery.scans
+    queue_action(operator, "bullmq", Q, "pause")
+    run = wait_for_run(operator, obliterate(operator, confirm=Q).json()["run"]["id"])
+    assert run["status"] == "finished", run
+    assert queue_names(operator) == ["survivor"]
+    assert server.smembers("bull:queueboard:queues") == {b"survivor"}
+    assert discovery.scans == scans  # answered from the list, not from a new scan
+    server.close()
 
 
 def test_active_jobs_need_force(operator: Client, bullmq_settings: Any, redis_url: str) -> None:

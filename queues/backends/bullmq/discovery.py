@@ -232,6 +232,17 @@ class Discovery:
             self._names = sorted({*self._names, *new})
         await self.kept.add(client, new)
 
+    async def remove(self, client: redis.asyncio.Redis, names: Iterable[str]) -> None:
+        """Queues seen gone (obliterated through the board) leave the list at once, here and
+        in the kept list, without a scan; a scan under way does not put them back."""
+        if self.fixed is not None:
+            return
+        gone = set(names)
+        self._generation += 1
+        if self._names is not None:
+            self._names = [name for name in self._names if name not in gone]
+        await self.kept.remove(client, sorted(gone))
+
     def forget(self) -> None:
         """Drop the names held: the next read scans, and a scan already under way (a background
         refresh) does not put back what it found before."""

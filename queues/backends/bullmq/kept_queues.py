@@ -87,6 +87,12 @@ class KeptQueues:
         if new and self.writable:
             await self._write(client.sadd(self.key, *new))
 
+    async def remove(self, client: redis.asyncio.Redis, names: Iterable[str]) -> None:
+        """Queues gone (obliterated through the board) leave the kept list."""
+        gone = list(names)
+        if gone and self.writable:
+            await self._write(client.srem(self.key, *gone))
+
     async def lock(self, client: redis.asyncio.Redis) -> bool:
         """Whether this process may scan now (no other process of any board is scanning)."""
         if not self.writable:

@@ -9,8 +9,8 @@ say exactly how many jobs it deleted.
 
 The script refuses a queue that is not paused (-1) and, without ``force``, one with active
 jobs (-2); both are checked again by every call, so a queue resumed or a job taken meanwhile
-stops the run with that reason. Once the script reports the queue gone, discovery forgets its
-names, so the queue leaves the overview at once.
+stops the run with that reason. Once the script reports the queue gone, it leaves discovery's
+list and the kept list (``kept_queues``), so it leaves the overview at once, without a scan.
 """
 
 from __future__ import annotations
@@ -86,5 +86,5 @@ class BullMQObliterateMixin:
             raise ObliterateRefused(_ERRORS.get(int(left), _("Redis refused to obliterate.")))
         done = max(sum(int(n) for n in before) - sum(int(n) for n in after), 0)
         if int(left) == 0:
-            self.discovery.forget()
+            await self.discovery.remove(client, [queue])
         return ActionOutcome(done=done, finished=int(left) == 0)
