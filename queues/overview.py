@@ -96,6 +96,13 @@ class OverviewOptions:
             del kept["page"]
         return "?" + urlencode(kept) if kept else "?"
 
+    @property
+    def page_query(self) -> str:
+        """This query with its page ("" when all is default): the page's live socket asks for
+        the same rows."""
+        query = self.query(page=self.page)
+        return "" if query == "?" else query
+
     def sort_link(self, key: str) -> str:
         """The column heading's link: this column, the other way round when it is the current
         one (names first ascending, counts first descending)."""

@@ -31,6 +31,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.utils import await_many_dispatch
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.text import slugify
 
@@ -38,7 +39,9 @@ from ..actions.permissions import allowed_actions
 from ..backends import backends
 from ..backends.base import QueueBackend
 from ..backends.errors import BackendError, JobNotFound, QueueNotFound
+from ..errors import BadRequest
 from ..language import scope_language
+from ..overview import OverviewOptions, arrange
 from ..permissions import can_view_board, checks_without_io, visible_queue_names
 from ..reading import BackendSection, overview_sections, visible_backend
 from ..redaction import sees_unredacted
@@ -409,28 +412,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.send", "text": text})
 
 
+def page_options(scope: dict[str, Any]) -> OverviewOptions:
+    """The overview options of the page that opened the socket (defaults if they are bad: the
+    page itself answered them with a 400)."""
+    query = QueryDict(scope.get("query_string", b"").decode("latin-1"))
+    try:
+        return OverviewOptions.from_query(query)
+    except BadRequest:
+        return OverviewOptions()
+
+
 class OverviewConsumer(LiveConsumer):
     async def prepare(self, user: Any) -> list[str]:
         self.user = user
         self.sections = await overview_sections(user)
-        #: alias -> the names of the rows shown, sorted as the overview sorts them.
-        self.shown = {s.backend.alias: sorted(q.name for q in s.queues) for s in self.sections}
-        self.follow_sidebar(self.sections)  # its queues are all joined below
-        return [
-            *(
-                groups.queue_group(section.backend.alias, queue.name)
-                for section in self.sections
-                for queue in section.queues
-            ),
-            groups.OVERVIEW_GROUP,
-        ]
+        # The rows of the viewer's page (its query is the socket's: ``?page=``, ``?q=``, ...),
+        # not every queue: at 10,000 queues the page shows 100 per backend.
+        arranged = arrange(self.sections, page_options(self.scope))
+        self.rows = [(a.backend, queue) for a in arranged for queue in a.queues]
+        #: alias -> the names of the rows shown, by name.
+        self.shown = {a.backend.alias: sorted(q.name for q in a.queues) for a in arranged}
+        followed = [groups.queue_group(backend.alias, queue.name) for backend, queue in self.rows]
+        followed += self.follow_sidebar(self.sections)
+        return [*dict.fromkeys(followed), groups.OVERVIEW_GROUP]
 
     async def snapshot(self) -> str:
-        rows = "".join(
-            render.queue_row(section.backend, queue)
-            for section in self.sections
-            for queue in section.queues
-        )
+        rows = "".join(render.queue_row(backend, queue) for backend, queue in self.rows)
         return rows + self.sidebar_snapshot()
 
     def text(self, message: dict[str, Any]) -> str | None:
