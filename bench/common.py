@@ -510,3 +510,40 @@ def step(message: str) -> Iterator[None]:
     started = time.monotonic()
     yield
     print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+#: A timed target: label, port, session cookie (None: no login), path, and a check made from
+#: the expected count that raises on a wrong answer.
+Target = tuple[str, int, "str | None", str, Any]
+
+
+def measure_interleaved(
+    targets: list[Target], stats: Any, warmup: int, requests: int, expected: int
+) -> dict[str, dict[str, Any]]:
+    """Per target: ``warmup`` requests with Redis commands counted around them (``delta``,
+    ``usec`` per request) and the answer checked, then ``requests`` interleaved timed rounds
+    of one request to each target in turn (``times``, ``median``, ``p95``; ``bytes``)."""
+    clients = {label: HttpClient(port, cookie) for label, port, cookie, _, _ in targets}
+    results: dict[str, dict[str, Any]] = {}
+    with step(f"warming up and counting Redis commands ({warmup} requests each)"):
+        for label, _port, _cookie, path, check in targets:
+            client = clients[label]
+            _, body = client.get(path)
+            before, usec = commandstats(stats), server_usec(stats)
+            time_requests(client, path, 0, warmup, check(expected))
+            delta = stats_delta(before, commandstats(stats))
+            usec = (server_usec(stats) - usec) / warmup
+            results[label] = {"delta": delta, "bytes": len(body), "times": [], "usec": usec}
+    with step(f"timing {requests} rounds of one request to each target"):
+        for _ in range(requests):
+            for label, _port, _cookie, path, _check in targets:
+                started = time.perf_counter()
+                status, body = clients[label].get(path)
+                results[label]["times"].append(time.perf_counter() - started)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    for client in clients.values():
+        client.close()
+    for result in results.values():
+        result.update(median=median_ms(result["times"]), p95=p95_ms(result["times"]))
+    return results

@@ -123,39 +123,6 @@ def targets_of(
     ]
 
 
-def measure(
-    targets: list[tuple[str, int, str | None, str, Any]],
-    stats: redis.Redis,
-    args: argparse.Namespace,
-) -> dict[str, dict[str, Any]]:
-    """Warm-up (with Redis commands counted) then interleaved timed rounds, per target."""
-    clients = {label: common.HttpClient(port, cookie) for label, port, cookie, _, _ in targets}
-    results: dict[str, dict[str, Any]] = {}
-    with common.step(f"warming up and counting Redis commands ({args.warmup} requests each)"):
-        for label, _port, _cookie, path, check in targets:
-            client = clients[label]
-            _, body = client.get(path)
-            before, usec = common.commandstats(stats), common.server_usec(stats)
-            common.time_requests(client, path, 0, args.warmup, check(args.queues))
-            delta = common.stats_delta(before, common.commandstats(stats))
-            usec = (common.server_usec(stats) - usec) / args.warmup
-            results[label] = {"delta": delta, "bytes": len(body), "times": [], "usec": usec}
-    with common.step(f"timing {args.requests} rounds of one request to each target"):
-        for _ in range(args.requests):
-            for label, _port, _cookie, path, _check in targets:
-                started = time.perf_counter()
-                status, body = clients[label].get(path)
-                results[label]["times"].append(time.perf_counter() - started)
-                if status != 200:
-                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-    for client in clients.values():
-        client.close()
-    for result in results.values():
-        times = result["times"]
-        result.update(median=common.median_ms(times), p95=common.p95_ms(times))
-    return results
-
-
 def result_rows(results: dict[str, dict[str, Any]], warmup: int) -> list[list[str]]:
     rows = []
     for label, result in results.items():
@@ -225,8 +192,12 @@ def main() -> None:
                 with common.step(f"starting Bull Board ({setup} connections)"):
                     node_port = common.start_bull_board(node_stack, server.url, names, setup)
                 clients_connected[setup] = len(stats.client_list())
-                blocks[setup] = measure(
-                    targets_of(daphne_port, node_port, session, setup), stats, args
+                blocks[setup] = common.measure_interleaved(
+                    targets_of(daphne_port, node_port, session, setup),
+                    stats,
+                    args.warmup,
+                    args.requests,
+                    args.queues,
                 )
 
         os.environ.update(env)

@@ -263,35 +263,6 @@ def check_floor(expected: int) -> Any:
     return check
 
 
-def measure(
-    targets: list[tuple[str, int, str | None, str, Any]], stats: redis.Redis, args: Any
-) -> dict[str, dict[str, Any]]:
-    clients = {label: common.HttpClient(port, cookie) for label, port, cookie, _, _ in targets}
-    results: dict[str, dict[str, Any]] = {}
-    with common.step(f"warming up and counting Redis commands ({args.warmup} requests each)"):
-        for label, _port, _cookie, path, check in targets:
-            client = clients[label]
-            _, body = client.get(path)
-            before, usec = common.commandstats(stats), common.server_usec(stats)
-            common.time_requests(client, path, 0, args.warmup, check(args.queues))
-            delta = common.stats_delta(before, common.commandstats(stats))
-            usec = (common.server_usec(stats) - usec) / args.warmup
-            results[label] = {"delta": delta, "bytes": len(body), "times": [], "usec": usec}
-    with common.step(f"timing {args.requests} rounds of one request to each target"):
-        for _ in range(args.requests):
-            for label, _port, _cookie, path, _check in targets:
-                started = time.perf_counter()
-                status, body = clients[label].get(path)
-                results[label]["times"].append(time.perf_counter() - started)
-                if status != 200:
-                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-    for client in clients.values():
-        client.close()
-    for result in results.values():
-        result.update(median=common.median_ms(result["times"]), p95=common.p95_ms(result["times"]))
-    return results
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queues", type=int, default=100)
@@ -344,7 +315,9 @@ def main() -> None:
             ("(e) django-rq queues page `/django-rq/`", django_rq_port, django_rq_session,
              "/django-rq/", check_django_rq),
         ]  # fmt: skip
-        results = measure(targets, stats, args)
+        results = common.measure_interleaved(
+            targets, stats, args.warmup, args.requests, args.queues
+        )
         unchanged = stats.dbsize() == keys
         import asyncio
 
