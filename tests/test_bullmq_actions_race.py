@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import Counter
 from typing import Any
 
 import pytest
 import redis
 
-from queues.backends.actions import ActionOutcome, JobAction, QueueAction, QueueActionParams
-from queues.states import JobState
 from tests import bullmq_producers as producers
 from tests.fixtures_bullmq import stop_worker, where_jobs_are
+from tests.race_helpers import race_retries
 
 pytestmark = pytest.mark.node
 
@@ -29,57 +27,18 @@ JOBS = 2000
 BOARD_SECONDS = 6.0
 
 
-async def board(backend: Any, url: str) -> tuple[Counter[str], int]:
-    """Retry for ``BOARD_SECONDS``; returns the retries reported per job, and the skips."""
-    retried: Counter[str] = Counter()
-    skips = 0
-    reader = redis.asyncio.Redis.from_url(url, decode_responses=True)
-    deadline = time.monotonic() + BOARD_SECONDS
-
-    def count(outcome: ActionOutcome) -> None:
-        nonlocal skips
-        retried.update(outcome.done_ids)
-        skips += len(outcome.skipped)
-        assert outcome.done == len(outcome.done_ids) and not outcome.failed
-
-    async def two_users() -> None:
-        while time.monotonic() < deadline:
-            ids = await reader.zrange(f"bull:{Q}:failed", 0, 299)
-            if ids:
-                for outcome in await asyncio.gather(
-                    backend.act_on_jobs(Q, JobAction.RETRY, ids),
-                    backend.act_on_jobs(Q, JobAction.RETRY, ids[::-1]),
-                ):
-                    count(outcome)
-            await asyncio.sleep(0.01)
-
-    async def retry_all_runs() -> None:
-        while time.monotonic() < deadline:
-            params = QueueActionParams(
-                state=JobState.FAILED, cutoff_ms=int(time.time() * 1000), report_ids=True
-            )
-            while True:
-                step = await backend.queue_step(Q, QueueAction.RETRY_ALL, params, 100)
-                count(step)
-                if step.finished:
-                    break
-            await asyncio.sleep(0.03)
-
-    try:
-        await asyncio.gather(two_users(), retry_all_runs())
-    finally:
-        await reader.aclose()
-        await backend.close()
-    return retried, skips
-
-
 def test_board_retries_race_with_node_workers(
     bullmq_backend: Any, redis_url: str, node_worker: Any
 ) -> None:
     r = redis.Redis.from_url(redis_url, decode_responses=True)
     ids = asyncio.run(producers.add_jobs(redis_url, Q, JOBS))
     workers = [node_worker(Q, 50, 30) for _ in range(2)]
-    retried, skips = asyncio.run(board(bullmq_backend, redis_url))
+    retried, skips = asyncio.run(
+        race_retries(
+            bullmq_backend, redis_url, Q, f"bull:{Q}:failed", BOARD_SECONDS,
+            page=300, batch=100, pause=0.03,
+        )
+    )  # fmt: skip
     deadline = time.monotonic() + 30
     pending = ("wait", "active", "prioritized", "delayed", "paused")
     while any(r.exists(f"bull:{Q}:{key}") for key in pending):

@@ -9,15 +9,14 @@ one place, each ran once plus once per retry the board reported, and no canceled
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import Counter
 from typing import Any
 
 import redis
 
-from queues.backends.actions import ActionOutcome, JobAction, QueueAction, QueueActionParams
+from queues.backends.actions import JobAction
 from queues.states import JobState
 from tests import rq_action_tasks as tasks
+from tests.race_helpers import race_retries
 from tests.rq_action_helpers import (
     producer,
     run,
@@ -39,52 +38,17 @@ def drained(url: str) -> bool:
     return not client.llen(f"rq:queue:{Q}") and not client.zcard(f"rq:wip:{Q}")
 
 
-async def retry_while_running(backend: Any, url: str) -> Counter[str]:
-    retried: Counter[str] = Counter()
-    reader = redis.asyncio.Redis.from_url(url, decode_responses=True)
-    deadline = time.monotonic() + BOARD_SECONDS
-
-    def count(outcome: ActionOutcome) -> None:
-        retried.update(outcome.done_ids)
-        assert outcome.done == len(outcome.done_ids) and not outcome.failed
-
-    async def two_users() -> None:
-        while time.monotonic() < deadline:
-            ids = await reader.zrange(f"rq:failed:{Q}", 0, 99)
-            if ids:
-                for outcome in await asyncio.gather(
-                    backend.act_on_jobs(Q, JobAction.RETRY, ids),
-                    backend.act_on_jobs(Q, JobAction.RETRY, ids[::-1]),
-                ):
-                    count(outcome)
-            await asyncio.sleep(0.01)
-
-    async def retry_all_runs() -> None:
-        while time.monotonic() < deadline:
-            params = QueueActionParams(
-                state=JobState.FAILED, cutoff_ms=int(time.time() * 1000), report_ids=True
-            )
-            while True:
-                outcome = await backend.queue_step(Q, QueueAction.RETRY_ALL, params, 20)
-                count(outcome)
-                if outcome.finished:
-                    break
-            await asyncio.sleep(0.02)
-
-    try:
-        await asyncio.gather(two_users(), retry_all_runs())
-    finally:
-        await reader.aclose()
-        await backend.close()
-    return retried
-
-
 def test_retries_racing_live_workers_lose_and_duplicate_nothing(rq_backend: Any, redis_url: str):
     queue = producer(redis_url, Q)
     ids = [queue.enqueue(tasks.flaky, f"j{n}", job_id=f"j{n}").id for n in range(JOBS)]
     workers = [start_worker(redis_url, Q, name=f"racer{n}", simple=True) for n in range(2)]
     try:
-        retried = asyncio.run(retry_while_running(rq_backend, redis_url))
+        retried, _skips = asyncio.run(
+            race_retries(
+                rq_backend, redis_url, Q, f"rq:failed:{Q}", BOARD_SECONDS,
+                page=100, batch=20, pause=0.02,
+            )
+        )  # fmt: skip
         wait_for(lambda: drained(redis_url), timeout=120, what="the workers to finish")
     finally:
         for worker in workers:
