@@ -171,9 +171,9 @@ class ArrangedSection:
         return bool(self.hidden or self.unmatched or self.page.pages > 1)
 
     @property
-    def total_counts(self) -> list[int]:
-        """The totals' count of each of the backend's states, in their order."""
-        return [self.totals.counts.get(state, 0) for state in self.backend.states]
+    def total_counts(self) -> list[tuple[JobState, int]]:
+        """Each of the backend's states, in their order, with its total count."""
+        return [(state, self.totals.counts.get(state, 0)) for state in self.backend.states]
 
 
 def sort_key(options: OverviewOptions) -> object:
