@@ -34,9 +34,12 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import common
@@ -56,6 +59,8 @@ class Target:
     ours: bool
     path: str
     check: Any
+    #: Which of our boards serves it: "shipped", "no-auth-cache" or "pooled" (see SERVERS).
+    server: str = "shipped"
     times: list[float] = field(default_factory=list)
     delta: dict[str, int] = field(default_factory=dict)
     usec: float = 0.0
@@ -169,6 +174,50 @@ def targets() -> list[Target]:
     ]
 
 
+def variants() -> list[Target]:
+    """Our job view and floor without the auth cache, and every view of ours with pooled
+    request threads (``board/request_threads.py``)."""
+    variant = []
+    for t in targets():
+        if t.key in ("job-api", "job-page", "floor"):
+            label = f"{t.label}, auth cache off"
+            variant.append(
+                Target(f"{t.key}-nocache", label, True, t.path, t.check, "no-auth-cache")
+            )
+    for t in targets():
+        if t.ours:
+            label = f"{t.label}, pooled threads"
+            variant.append(Target(f"{t.key}-pooled", label, True, t.path, t.check, "pooled"))
+    return variant
+
+
+#: Our boards: the ASGI application and the environment it is served with.
+SERVERS = {
+    "shipped": ("board.asgi:application", {}),
+    "no-auth-cache": ("board.asgi:application", {"AUTH_CACHE_SECONDS": "0"}),
+    "pooled": ("pooled_asgi:application", {}),
+}
+
+
+def start_boards(stack: contextlib.ExitStack, env: dict[str, str]) -> dict[str, int]:
+    """One daphne per entry of SERVERS, over the same database (and so the same session)."""
+    daphne = shutil.which("daphne", path=str(Path(common.PYTHON).parent)) or "daphne"
+    ports = {}
+    for name, (application, extra) in SERVERS.items():
+        port = common.free_port()
+        process = subprocess.Popen(
+            [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", application],
+            env={**env, **extra},
+            cwd=common.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        stack.callback(common.stop_process, process)
+        common.wait_for_port(port, process, f"daphne ({name})")
+        ports[name] = port
+    return ports
+
+
 #: (ours, Bull Board's, the most ours may take as a share of Bull Board's time)
 COMPARISONS = [
     ("ov-page", "ov-bull", 0.1),
@@ -181,10 +230,15 @@ COMPARISONS = [
 
 
 def measure(
-    chosen: list[Target], daphne: int, node: int, session: str, stats: redis.Redis, args: Any
+    chosen: list[Target],
+    boards: dict[str, int],
+    node: int,
+    session: str,
+    stats: redis.Redis,
+    args: Any,
 ) -> None:
     clients = {
-        t.key: common.HttpClient(daphne, session) if t.ours else common.HttpClient(node)
+        t.key: common.HttpClient(boards[t.server], session) if t.ours else common.HttpClient(node)
         for t in chosen
     }
     with common.step(f"warming up and counting Redis commands ({args.warmup} requests each)"):
@@ -244,10 +298,10 @@ def result_rows(chosen: list[Target], warmup: int) -> list[list[str]]:
     ]
 
 
-def ratio_rows(by_key: dict[str, Target]) -> tuple[list[list[str]], bool]:
+def ratio_rows(by_key: dict[str, Target], suffix: str = "") -> tuple[list[list[str]], bool]:
     rows, all_met = [], True
     for ours_key, bull_key, most in COMPARISONS:
-        ours, bull = by_key[ours_key], by_key[bull_key]
+        ours, bull = by_key[ours_key + suffix], by_key[bull_key]
         median, p95 = ours.median / bull.median, ours.p95 / bull.p95
         met = median <= most and p95 <= most
         all_met = all_met and met
@@ -271,21 +325,25 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
 
-    chosen = targets()
+    chosen = targets() + variants()
     with common.Stack() as stack:
         server = common.start_redis(stack)
         names = [f"queue-{n:04d}" for n in range(args.queues)]
         with common.step(f"seeding {args.queues} queues"):
             common.seed_queues(server.url, names, PER_STATE)
         keys = redis.Redis.from_url(server.url).dbsize()
-        daphne_port, session, env = common.start_board(stack, server.url)
+        env = common.temp_board_env(stack, server.url)
+        with common.step("migrating and logging in"):
+            session = common.prepare_database(env)
+        with common.step(f"starting {len(SERVERS)} daphne processes"):
+            boards = start_boards(stack, env)
         stats = redis.Redis.from_url(server.url)
         stack.callback(stats.close)
         with contextlib.ExitStack() as node_stack:
             with common.step("starting Bull Board (one connection per queue)"):
                 node_port = common.start_bull_board(node_stack, server.url, names, "per-queue")
             clients = len(stats.client_list())
-            measure(chosen, daphne_port, node_port, session, stats, args)
+            measure(chosen, boards, node_port, session, stats, args)
 
         os.environ.update(env)
         import django
@@ -293,7 +351,7 @@ def main() -> None:
         django.setup()
         by_key = {t.key: t for t in chosen}
         ratios, all_met = ratio_rows(by_key)
-        floor = by_key["floor"].median
+        pooled_ratios, pooled_met = ratio_rows(by_key, "-pooled")
         sections = [
             "## What was measured",
             "",
@@ -308,8 +366,13 @@ def main() -> None:
             "",
             "- Queueboard: the standalone board (`board.asgi`, settings `bench/bench_settings.py`: "
             "only the BullMQ backend, DEBUG off) under one daphne process, SQLite session store, "
-            "a staff user's session cookie: every request but `/healthz` loads the session and "
-            "the user and runs the access rule. Pages are the full HTML pages.",
+            "a staff user's session cookie: every request but `/healthz` has its session and "
+            "user checked and runs the access rule. Pages are the full HTML pages. Two more "
+            "daphne processes over the same database serve the variants: the same board with "
+            "`AUTH_CACHE_SECONDS=0` (every request reads the session and the user from the "
+            "database, as before `board/auth_cache.py`), and `bench/pooled_asgi.py`, the same "
+            "application with Django's ASGI handler replaced by `board/request_threads.py`'s "
+            "(request threads reused instead of two threads started per request).",
             "- Bull Board 9.10.1 (`@bull-board/api` + `@bull-board/express`, BullMQ 6.7.0, "
             "express 5) under one node process, set up as its README does: one `BullMQAdapter` "
             "per queue, each `Queue` with its own Redis connection, defaults (`showWorkers` on: "
@@ -329,13 +392,19 @@ def main() -> None:
             "",
             "## Targets",
             "",
+            "The board as shipped (`board.asgi`):",
+            "",
             *common.table(RATIO_HEADER, ratios),
             "",
             "All targets: " + ("**met**" if all_met else "**not met**") + ".",
             "",
-            f"For scale: `/healthz`, a daphne + Django request that does nothing, took "
-            f"{floor:.2f} ms (median).",
-            *EXTRA_SECTIONS,
+            "With pooled request threads (`bench/pooled_asgi.py`):",
+            "",
+            *common.table(RATIO_HEADER, pooled_ratios),
+            "",
+            "All targets: " + ("**met**" if pooled_met else "**not met**") + ".",
+            "",
+            *where_time_goes(by_key),
         ]
         path = common.write_result(
             "views_vs_bull_board", "Every view: Queueboard vs Bull Board", sections, server.url
@@ -347,8 +416,43 @@ def main() -> None:
         sys.exit(1)
 
 
-#: Prose kept with the figures (where our time goes), appended to the report.
-EXTRA_SECTIONS: list[str] = []
+def where_time_goes(by_key: dict[str, Target]) -> list[str]:
+    def ms(key: str) -> str:
+        return f"{by_key[key].median:.2f} ms"
+
+    def gap(a: str, b: str) -> str:
+        return f"{by_key[a].median - by_key[b].median:.2f} ms"
+
+    return [
+        "## Where our time goes",
+        "",
+        f"- The floor: `/healthz`, which reads nothing, takes {ms('floor')} with Django's "
+        f"handler and {ms('floor-pooled')} with pooled request threads. Django runs each "
+        "request in a context of its own whose first `sync_to_async` (Django's own "
+        "`request_started` signal, on every request) starts a new thread, and whose end starts "
+        "one more to join it; `board/request_threads.py` lends each request a kept thread "
+        "instead (still one request per thread).",
+        f"- Session and user: the job API takes {ms('job-api-nocache')} with "
+        f"`AUTH_CACHE_SECONDS=0` and {ms('job-api')} with the auth cache: "
+        f"{gap('job-api-nocache', 'job-api')} of SQLite reads (the session row, the user row, "
+        "in a thread), now done once per session every 2 s per process "
+        "(`board/auth_cache.py`). Its floor rises little without the cache "
+        f"({ms('floor-nocache')}): `/healthz` reads no session.",
+        f"- The job API's own work: {gap('job-api-pooled', 'floor-pooled')} above the pooled "
+        "floor: the access check on the loop (`reading._check`, the kept user is a plain "
+        "object), one pipeline reading the job (15 Redis commands in one round trip, against "
+        "Bull Board's 4: the hash, its logs and their count, its children, processed and "
+        "failed children, and every state key that may hold it, so that a job found in two "
+        "states is said so), and its "
+        "JSON.",
+        f"- The job page: {gap('job-page-pooled', 'job-api-pooled')} more than the job API, "
+        "almost all of it Django's template rendering in a thread: the sidebar's 100 queue "
+        "entries (`queues/templatetags/queueboard_sidebar.py`, a `format_html` and an "
+        "`ngettext` per entry, about half of the rendering), the job's tabs and payload "
+        "blocks, the header and its translations.",
+        f"- The queue page likewise: {gap('q-page-pooled', 'q-api-pooled')} more than the "
+        "queue API, rendering the sidebar, the job list and the workers.",
+    ]
 
 
 if __name__ == "__main__":
