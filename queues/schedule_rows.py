@@ -66,6 +66,7 @@ class _Labels:
         self.legacy = _e(gettext("legacy"))
         self.legacy_title = _e(gettext("Written by an older BullMQ; shown read-only"))
         self.problem = _e(gettext("problem"))
+        self.read_only = _e(gettext("Read-only"))
         self.states = {state: _e(state.label) for state in ScheduleState}
 
 
@@ -93,6 +94,11 @@ def _row(s: Schedule, show_queue: bool, words: _Labels, urls: dict[object, tuple
     badges = ""
     if s.legacy:
         badges += f' <span class="qb-badge" title="{words.legacy_title}">{words.legacy}</span>'
+    if s.read_only:
+        title = _e(s.read_only)
+        badges += (
+            f' <span class="qb-badge qb-badge-read-only" title="{title}">{words.read_only}</span>'
+        )
     if s.problems:
         title = _e(" ".join(str(p) for p in s.problems))
         badges += f' <span class="qb-badge qb-badge-problem" title="{title}">{words.problem}</span>'

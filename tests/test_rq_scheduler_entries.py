@@ -21,8 +21,8 @@ from queues.states import JobState
 from tests.fixtures_bullmq import run
 from tests.fixtures_rq import (
     HOSTILE,
-    RQ_BIN,
     ROOT,
+    RQ_BIN,
     Snapshot,
     restore,
     run_burst_worker,
@@ -97,10 +97,10 @@ def test_recurring_entries_of_a_queue_soonest_first(rq_backend: Any, entries: An
     assert cron.pattern == "*/5 * * * *" and cron.every is None and cron.tz == "UTC"
     assert cron.job_name == "tests.rq_jobs.echo"
     assert cron.state is ScheduleState.SCHEDULED
-    assert any("Runs left: 3" in problem for problem in cron.problems)
-    assert any("cannot change it" in problem for problem in cron.problems)
+    assert cron.description == "Every 5 minutes · 3 runs left"
+    assert "cannot change it" in cron.read_only and not cron.problems
     due = by_id[f"rq-scheduler:{entries['due']}"]
-    assert due.every == 600_000 and due.pattern is None
+    assert due.every == 600_000 and due.pattern is None and due.description == "Every 10 minutes"
     # rqscheduler ran it and put it back ten minutes on.
     assert due.next_run_at and due.next_run_at > datetime.now(UTC) + timedelta(minutes=8)
     times = [schedule.next_run_at for schedule in page.schedules]
@@ -111,6 +111,10 @@ def test_an_entry_shows_its_last_run(rq_backend: Any, entries: Any) -> None:
     detail = run(rq_backend, rq_backend.get_schedule(QUEUE, f"rq-scheduler:{entries['due']}"))
     assert [(r.job_id, r.state) for r in detail.runs] == [(entries["due"], JobState.COMPLETED)]
     assert detail.runs[0].duration_ms is not None
+    # The next 5 runs, ten minutes apart, from the one Redis holds.
+    assert detail.preview[0] == detail.schedule.next_run_at and len(detail.preview) == 5
+    steps = {b - a for a, b in zip(detail.preview, detail.preview[1:], strict=False)}
+    assert steps == {timedelta(minutes=10)}
     untouched = run(rq_backend, rq_backend.get_schedule(QUEUE, f"rq-scheduler:{entries['cron']}"))
     assert untouched.runs == ()
     for missing in (entries["once"], entries["other"], "nothing-here"):
@@ -134,7 +138,7 @@ def test_entry_pages_escape_what_the_job_carries(staff_client: Any, entries: Any
         reverse("queues:schedule", args=["rq", QUEUE, f"rq-scheduler:{entries['due']}"])
     )
     assert one.status_code == 200
-    assert b"Run by rq-scheduler" in one.content
+    assert b"Run by rq-scheduler" in one.content and b"Read-only" in one.content
     assert HOSTILE.encode() not in one.content
 
 

@@ -72,7 +72,8 @@ def test_cron_jobs_of_a_queue_soonest_first(rq_backend: Any, cron_scheduler: str
     assert daily.pattern == "0 9 * * *"
     assert hourly.next_run_at and daily.next_run_at
     assert "<b>x</b>" in (daily.template_data or "")
-    assert any("cannot change it" in problem for problem in hourly.problems)
+    assert "cannot change it" in hourly.read_only and not hourly.problems
+    assert hourly.description == "Every 1 hour" and "09:00" in daily.description
 
 
 def test_a_schedule_shows_its_runs(rq_backend: Any, cron_scheduler: str) -> None:

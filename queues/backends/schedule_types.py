@@ -68,6 +68,8 @@ class Schedule:
     end_at: datetime | None = None
     #: Written by an older client that the backend can show but not act on safely.
     legacy: bool = False
+    #: Why the board shows it and cannot change it (defined in code, say), or "".
+    read_only: str = ""
     #: Why it is legacy, or other problems with what the server holds (sentences).
     problems: tuple[str, ...] = ()
     #: The job that will run next, when one is armed, and its state.

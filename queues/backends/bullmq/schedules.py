@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ...states import JobState
 from .. import cron, untrusted
 from ..errors import BackendError
+from ..schedule_preview import preview
 from ..schedule_types import (
     InvalidSchedule,
     Schedule,
@@ -48,7 +49,6 @@ DUE_GRACE_MS = OVERDUE_GRACE_MS
 #: Finished jobs looked at per set (completed, failed) for a schedule's last runs, and kept.
 RUNS_SCAN = 2000
 RUNS_KEPT = 10
-PREVIEW_COUNT = 5
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -207,32 +207,6 @@ def _state(score: int | None, armed: int, paused: bool, now_ms: int, legacy: boo
     if late is not None and late > 0:
         return ScheduleState.DUE if late <= DUE_GRACE_MS else ScheduleState.OVERDUE
     return ScheduleState.SCHEDULED
-
-
-def preview(schedule: Schedule, now: datetime) -> tuple[tuple[datetime, ...], str]:
-    """The next runs (an estimate) and why there are none, if so."""
-    if schedule.state == ScheduleState.FINISHED:
-        return (), _("Finished: no more runs.")
-    if schedule.pattern:
-        start = max(now, schedule.start_at) if schedule.start_at else now
-        if schedule.next_run_at and schedule.next_run_at > start:
-            # The server's next run is the first; the rest follow it.
-            rest = cron.preview(
-                schedule.pattern, schedule.tz, schedule.next_run_at, PREVIEW_COUNT - 1
-            )
-            runs = (schedule.next_run_at, *rest)
-        else:
-            runs = cron.preview(schedule.pattern, schedule.tz, start, PREVIEW_COUNT)
-        if not runs:
-            return (), _("The pattern cannot be evaluated.")
-    elif schedule.every and schedule.every > 0 and schedule.next_run_at:
-        runs = cron.preview_every(schedule.next_run_at, schedule.every, PREVIEW_COUNT)
-    else:
-        return (), _("No next run can be computed.")
-    runs = tuple(run for run in runs if schedule.end_at is None or run <= schedule.end_at)
-    if schedule.limit is not None and schedule.iterations is not None:
-        runs = runs[: max(schedule.limit - schedule.iterations + 1, 0)]
-    return runs, ""
 
 
 def cronsim_strategy(millis: int, opts: Mapping[str, Any]) -> int | None:

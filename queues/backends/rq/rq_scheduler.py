@@ -16,16 +16,18 @@ with RQ's API, which unpickles it, so the board shows them and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ...states import JobState
+from ..schedule_preview import preview
 from ..schedule_types import Schedule, ScheduleDetail, ScheduleRun, ScheduleState
-from .decode import plain_value, stamp, text, when
+from .decode import call_data, plain_value, stamp, text, when
 from .keys import STATUS_STATES, job_key
+from .schedule_text import describe
 
 SCHEDULED_JOBS_KEY = "rq:scheduler:scheduled_jobs"
 #: Entries read at most from the sorted set (of every queue), soonest first.
@@ -86,17 +88,15 @@ def scheduler_schedule(backend: str, queue: str, entry: SchedulerEntry, now: dat
     every = int(interval * 1000) if isinstance(interval, int | float) and interval > 0 else None
     cron = meta.get("cron_string")
     local = bool(meta.get("use_local_timezone"))
-    problems = [
-        _(
-            "Run by rq-scheduler: the board shows it and cannot change it (changing it would "
-            "mean unpickling its job)."
-        )
-    ]
+    pattern = str(cron) if isinstance(cron, str) and cron else None
+    read_only = _(
+        "Run by rq-scheduler: the board shows it and cannot change it (changing it would mean "
+        "unpickling its job)."
+    )
     if local:
-        problems.append(_("Its times follow the time zone of the machine rq-scheduler runs on."))
+        read_only += " " + _("Its times follow the time zone of the machine rq-scheduler runs on.")
     repeat = meta.get("repeat")
-    if isinstance(repeat, int) and not isinstance(repeat, bool):
-        problems.append(_("Runs left: %(count)s.") % {"count": repeat})
+    left = repeat if isinstance(repeat, int) and not isinstance(repeat, bool) else None
     description = text(entry.fields.get("description")) or ""
     status = STATUS_STATES.get(text(entry.fields.get("status")) or "")
     return Schedule(
@@ -104,26 +104,43 @@ def scheduler_schedule(backend: str, queue: str, entry: SchedulerEntry, now: dat
         queue=queue,
         id=entry.id,
         job_name=description.split("(", 1)[0] if description else entry.job_id,
-        pattern=str(cron) if isinstance(cron, str) and cron else None,
+        pattern=pattern,
         every=every,
         tz=None if local else "UTC",
-        description="",
+        description=describe(pattern, every, left),
         next_run_at=next_run,
         state=state,
         iterations=None,
         limit=None,
-        problems=tuple(problems),
+        read_only=read_only,
         armed_job_id=entry.job_id,
         armed_state=status,
     )
 
 
-def scheduler_detail(schedule: Schedule, entry: SchedulerEntry) -> ScheduleDetail:
-    """Its last run, as the job's own hash tells it (every run is that same job)."""
+def scheduler_detail(
+    schedule: Schedule, entry: SchedulerEntry, data: bytes | None
+) -> ScheduleDetail:
+    """Its last run, as the job's own hash tells it (every run is that same job), and that job's
+    arguments as its template (``data``: the job's stored call; a pickle stays opaque)."""
+    arguments = call_data(data).arguments
+    schedule = replace(schedule, template_data=arguments.text or None)
     state = STATUS_STATES.get(text(entry.fields.get("status")) or "")
     started, ended = when(entry.fields.get("started_at")), when(entry.fields.get("ended_at"))
     runs: tuple[ScheduleRun, ...] = ()
     if state in {JobState.COMPLETED, JobState.FAILED, JobState.STOPPED}:
         took = int((ended - started).total_seconds() * 1000) if started and ended else None
         runs = (ScheduleRun(entry.job_id, state, started, ended, took),)
-    return ScheduleDetail(schedule=schedule, runs=runs, runs_scanned=1, runs_scan_stopped=False)
+    if entry.meta.get("use_local_timezone"):
+        shown: tuple[datetime, ...] = ()
+        problem = _("No estimate: its times follow the time zone of rq-scheduler's machine.")
+    else:
+        shown, problem = preview(schedule, datetime.now(UTC))
+    return ScheduleDetail(
+        schedule=schedule,
+        runs=runs,
+        runs_scanned=1,
+        runs_scan_stopped=False,
+        preview=shown,
+        preview_problem=problem,
+    )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ...states import JobState
 from .. import untrusted
+from ..schedule_preview import preview
 from ..schedule_types import (
     Schedule,
     ScheduleDetail,
@@ -37,6 +38,7 @@ from .rq_scheduler import (
     scheduler_entries,
     scheduler_schedule,
 )
+from .schedule_text import describe
 
 SCHEDULERS_KEY = "rq:cron_schedulers"
 #: At most this many schedulers are read (each is one running ``rq cron`` process).
@@ -92,26 +94,25 @@ def _schedule(backend: str, queue: str, entry: CronEntry, now: datetime) -> Sche
     interval = job.get("interval")
     every = int(interval * 1000) if isinstance(interval, int | float) else None
     template = {"args": _json(job.get("args")) or [], "kwargs": _json(job.get("kwargs")) or {}}
+    pattern = str(job["cron"]) if job.get("cron") else None
     return Schedule(
         backend=backend,
         queue=queue,
         id=entry.id,
         job_name=str(job.get("func_name") or ""),
-        pattern=str(job["cron"]) if job.get("cron") else None,
+        pattern=pattern,
         every=every,
         tz="UTC",
-        description="",
+        description=describe(pattern, every),
         next_run_at=next_run,
         state=state,
         iterations=None,
         limit=None,
-        problems=(
-            _(
-                "Defined in code and run by the rq cron scheduler %(name)r: the board shows it "
-                "and cannot change it."
-            )
-            % {"name": entry.scheduler},
-        ),
+        read_only=_(
+            "Defined in code and run by the rq cron scheduler %(name)r: the board shows it and "
+            "cannot change it."
+        )
+        % {"name": entry.scheduler},
         template_data=json.dumps(template, ensure_ascii=False),
         template_opts=json.dumps(
             {
@@ -174,7 +175,10 @@ class RQSchedulesMixin:
             raise ScheduleNotFound(queue, schedule_id)
         schedule, entry = found[0]
         if isinstance(entry, SchedulerEntry):
-            return scheduler_detail(schedule, entry)
+            client = self.pool.get()
+            with self.pool.translate_errors():
+                data = await client.hget(job_key(entry.job_id), "data")
+            return scheduler_detail(schedule, entry, data)
         name = str(entry.fields.get("name") or "")
         client = self.pool.get()
         with self.pool.translate_errors():
@@ -195,9 +199,12 @@ class RQSchedulesMixin:
                 else None
             )
             runs.append(ScheduleRun(text(job_id) or "", state, started_at, finished_at, took))
+        shown, problem = preview(schedule, datetime.now(UTC))
         return ScheduleDetail(
             schedule=schedule,
             runs=tuple(runs),
             runs_scanned=len(ids),
             runs_scan_stopped=len(ids) >= RUNS_SHOWN,
+            preview=shown,
+            preview_problem=problem,
         )
