@@ -25,11 +25,20 @@ from .. import InvalidBackendURL
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound
 from ..redis_url import REFUSAL, UnreadableURL, check_url, describe_url
-from ..types import JobDetail, JobPage, JobQuery, QueueSummary, SearchScope, WorkerInfo
+from ..types import (
+    FlowTree,
+    JobDetail,
+    JobPage,
+    JobQuery,
+    QueueSummary,
+    SearchScope,
+    WorkerInfo,
+)
 from . import jobs
 from .actions import RQActions
 from .client import ClientPool
 from .failures import RQFailuresMixin
+from .flows import RQFlowReader
 from .keys import STATE_KEYS
 from .reads import COUNTS_LUA, queue_exists, read_counts, read_job, read_page
 from .schedules import RQSchedulesMixin
@@ -46,6 +55,8 @@ class RQBackend(RQFailuresMixin, RQSchedulesMixin, RQActions, QueueBackend):
     supports_search = True
     supports_workers = True
     supports_worker_presence = True
+    #: Dependencies shown as a tree (``flows``): the job that runs first at the top.
+    supports_flows = True
     option_names = frozenset({"url", "queues", "socket_timeout", "connect_timeout"})
     #: RQ's queue runs head first (oldest first); the registries of finished, failed and
     #: canceled jobs list the newest first. No change feed: live updates poll (the default).
@@ -112,6 +123,15 @@ class RQBackend(RQFailuresMixin, RQSchedulesMixin, RQActions, QueueBackend):
             for row in page.rows
         ]
         return JobPage(query=query, jobs=rows, total=page.total)
+
+    async def get_flow(
+        self, queue: str, job_id: str, *, per_node: int = 50, focus_page: int = 1
+    ) -> FlowTree | None:
+        client = self.pool.get()
+        with self.pool.translate_errors():
+            await self._require_queue(client, queue)
+            reader = RQFlowReader(self.pool, self.alias)
+            return await reader.read(queue, job_id, per_node=per_node, focus_page=focus_page)
 
     async def get_job(self, queue: str, job_id: str) -> JobDetail:
         client = self.pool.get()
