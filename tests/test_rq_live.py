@@ -36,7 +36,7 @@ def enqueue(url: str, job_id: str) -> None:
     client.close()
 
 
-async def first_pages_read(wait: float = 15) -> None:
+async def first_pages_read(wait: float = 15, queue: str = QUEUE) -> None:
     from queues.live import leader
 
     deadline = time.monotonic() + wait
@@ -44,7 +44,7 @@ async def first_pages_read(wait: float = 15) -> None:
         service = leader.current()
         reader = service.reader if service is not None else None
         poller: Any = reader.followers.get("rq") if reader is not None else None
-        if poller is not None and QUEUE in getattr(poller, "_tops", {}):
+        if poller is not None and queue in getattr(poller, "_tops", {}):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the poller never read the watched queue")
@@ -85,6 +85,40 @@ def test_rq_jobs_enter_and_leave_lists_live(
                 )
 
             await receive_until(comm, both_finished, wait=30)
+        finally:
+            await comm.disconnect()
+            await stop_live()
+
+    asyncio.run(scenario())
+
+
+def test_a_dependency_tree_hears_its_jobs_move_in_other_queues(
+    settings: Any, rq_backend: Any, redis_url: str, staff_user: Any
+) -> None:
+    """The page of a job waiting in "later" follows its tree: the job it waits for, in "etl",
+    finishing under a real worker reaches the page as a flow move."""
+    from rq import Queue
+
+    from queues.live import groups
+
+    use_live(settings)
+    cookie = session_cookie(staff_user)
+    client = redis.Redis.from_url(redis_url)
+    first = Queue("etl", connection=client).enqueue("tests.rq_jobs.add", 1, 2, job_id="extract")
+    Queue("later", connection=client).enqueue(
+        "tests.rq_jobs.add", 3, 4, job_id="load", depends_on=first
+    )
+    client.close()
+
+    async def scenario() -> None:
+        comm = communicator("/ws/queue/rq/later/job/load/", cookie)
+        try:
+            assert (await comm.connect(timeout=5))[0]
+            await receive_until(comm, lambda m: 'id="job-state"' in content(m))
+            await first_pages_read(queue="etl")  # the tree's other queue is followed too
+            await asyncio.to_thread(run_burst_worker, redis_url, "etl")
+            key = groups.flow_node_key("rq", "etl", "extract")
+            await receive_until(comm, lambda m: key in m.get("qb", {}).get("flow", []), wait=30)
         finally:
             await comm.disconnect()
             await stop_live()
