@@ -41,6 +41,10 @@ def test_flow_tree_links_states_and_live_changes(
     expect(mid2.locator(".qb-flow-queue")).to_have_text("flow-b")
     board_page.mark_document()
 
+    # The page announced the flow's other queue to the reader on connecting; the reader takes
+    # new queues' event streams up within its poll (1 s), from their newest entry on, so moves
+    # before that are not heard: give it the time (a loaded CI machine once missed them).
+    page.wait_for_timeout(2500)
     # A worker on the middle queue runs both middle jobs: their states change in the tree,
     # and the root, whose children are done, leaves "waiting for children".
     worker = start_node_worker(redis_url, "flow-b", 1, 0)
