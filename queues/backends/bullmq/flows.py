@@ -9,13 +9,13 @@ on the way from the root to the page's job is always shown, even past its parent
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio
 
 from ...states import JobState
-from ..types import FlowNode, FlowTree, JobRef
+from ..flow_drafts import FlowDraft
+from ..types import FlowTree, JobRef
 from .client import _lua
 from .keys import QueueKeys
 
@@ -42,33 +42,6 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-@dataclass
-class _Node:
-    """A node while the tree is read (``FlowNode`` once frozen)."""
-
-    key: str
-    ref: JobRef
-    name: str
-    exists: bool
-    count: int
-    children: list[_Node] = field(default_factory=list)
-    offset: int = 0
-    pinned: bool = False
-    unordered: bool = False
-
-    def frozen(self) -> FlowNode:
-        return FlowNode(
-            ref=self.ref,
-            name=self.name,
-            exists=self.exists,
-            children=tuple(child.frozen() for child in self.children),
-            children_total=self.count,
-            children_offset=self.offset,
-            pinned=self.pinned,
-            unordered=self.unordered,
-        )
-
-
 class FlowReader:
     def __init__(self, client: redis.asyncio.Redis, alias: str, prefix: str) -> None:
         self.alias = alias
@@ -76,10 +49,10 @@ class FlowReader:
         self._up = client.register_script(_lua("flow_up.lua"))
         self._level = client.register_script(_lua("flow_level.lua"))
 
-    def _node(self, raw: list[Any], pinned: bool = False) -> _Node:
+    def _node(self, raw: list[Any], pinned: bool = False) -> FlowDraft:
         key, queue, job_id, exists, name, state, category, count = raw
         found = _STATES.get(_text(state)) or _FINISHED.get(_text(category))
-        return _Node(
+        return FlowDraft(
             key=_text(key),
             ref=JobRef(self.alias, _text(queue), _text(job_id), found),
             name=_text(name),

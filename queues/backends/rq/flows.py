@@ -17,10 +17,10 @@ shown, even past its parent's page. Reads only: HMGET, EXISTS, SCARD, SMEMBERS, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..types import FlowNode, FlowTree, JobRef
+from ..flow_drafts import FlowDraft
+from ..types import FlowTree, JobRef
 from .decode import text
 from .keys import STATUS_STATES
 
@@ -104,44 +104,17 @@ return {pages, described}
 """
 
 
-@dataclass
-class _Node:
-    """A node while the tree is read (``FlowNode`` once frozen)."""
-
-    id: str
-    ref: JobRef
-    name: str
-    exists: bool
-    count: int
-    children: list[_Node] = field(default_factory=list)
-    offset: int = 0
-    pinned: bool = False
-    unordered: bool = False
-
-    def frozen(self) -> FlowNode:
-        return FlowNode(
-            ref=self.ref,
-            name=self.name,
-            exists=self.exists,
-            children=tuple(child.frozen() for child in self.children),
-            children_total=self.count,
-            children_offset=self.offset,
-            pinned=self.pinned,
-            unordered=self.unordered,
-        )
-
-
 class RQFlowReader:
     def __init__(self, pool: Any, alias: str) -> None:
         self.pool = pool
         self.alias = alias
 
-    def _node(self, raw: list[Any], pinned: bool = False) -> _Node:
+    def _node(self, raw: list[Any], pinned: bool = False) -> FlowDraft:
         job_id, origin, exists, description, status, count = (text(v) or "" for v in raw)
         name = description.split("(", 1)[0] or job_id
         state = STATUS_STATES.get(status)
-        return _Node(
-            id=job_id,
+        return FlowDraft(
+            key=job_id,
             ref=JobRef(self.alias, origin, job_id, state),
             name=name,
             exists=exists == "1",
@@ -168,29 +141,29 @@ class RQFlowReader:
         while frontier:
             # RQ drops a job's set of dependents once it has enqueued them: a job on the way
             # down to the page's job is read even when its set is gone.
-            parents = [node for node in frontier if node.count or node.id in path]
+            parents = [node for node in frontier if node.count or node.key in path]
             if depth >= DEPTH or shown >= NODES:
-                on_way = [node for node in parents if node.id in path or node.id == job_id]
+                on_way = [node for node in parents if node.key in path or node.key == job_id]
                 cut = cut or len(on_way) < len(parents)
                 parents = on_way
             if not parents:
                 break
-            offsets = {node.id: focus_offset if node.id == job_id else 0 for node in parents}
+            offsets = {node.key: focus_offset if node.key == job_id else 0 for node in parents}
             args: list[Any] = [*caps, len(parents)]
             for node in parents:
-                args += [node.id, offsets[node.id]]
-            wanted = [path[node.id] for node in parents if node.id in path]
+                args += [node.key, offsets[node.key]]
+            wanted = [path[node.key] for node in parents if node.key in path]
             pages, described = await level(keys=[], args=[*args, *wanted])
             extra = {text(raw[0]) or "": raw for raw in described}
             frontier = []
             for node, (total, unordered, raws) in zip(parents, pages, strict=True):
                 node.count, node.unordered = int(total), bool(unordered)
-                node.offset = 0 if node.unordered else offsets[node.id]
-                room = max(NODES - shown, 0) if node.id != job_id else len(raws)
+                node.offset = 0 if node.unordered else offsets[node.key]
+                room = max(NODES - shown, 0) if node.key != job_id else len(raws)
                 node.children = [self._node(raw) for raw in raws[:room]]
                 cut = cut or len(raws) > room
-                on_path = path.get(node.id)
-                if on_path and all(child.id != on_path for child in node.children):
+                on_path = path.get(node.key)
+                if on_path and all(child.key != on_path for child in node.children):
                     node.children.append(self._node(extra[on_path], pinned=True))
                 shown += len(node.children)
                 frontier += node.children
