@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -12,6 +13,7 @@ import redis.asyncio
 
 from ...states import JobState
 from .keys import NEWEST_FIRST, STATE_KEYS, QueueKeys
+from .pipeline import reply_text
 
 #: A schedule's next run this late with its job still waiting is overdue (as on its pages).
 OVERDUE_GRACE_MS = 60_000
@@ -219,52 +221,51 @@ class RawJob:
     problems: list[str]
 
 
+def _pairs(flat: Any) -> dict[bytes, bytes]:
+    """A hash read inside a script (a flat field, value, … list) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True)) if isinstance(flat, list) else {}
+
+
 async def read_job(
     client: redis.asyncio.Redis, prefix: str, queue: str, job_id: str, log_lines: int
 ) -> RawJob:
-    """The job hash, its newest logs, its children and the states holding it, in one pipeline."""
+    """The job hash, its newest logs, its children and the states holding it: one script call
+    (``lua/job.lua``), so one reply to parse and one snapshot of the job."""
     keys = QueueKeys(prefix, queue)
-    pipe = client.pipeline(transaction=False)
-    pipe.hgetall(keys.job(job_id))
-    pipe.lrange(keys.job_part(job_id, "logs"), -log_lines, -1) if log_lines > 0 else pipe.echo("")
-    pipe.llen(keys.job_part(job_id, "logs"))
-    pipe.smembers(keys.job_part(job_id, "dependencies"))
-    pipe.hgetall(keys.job_part(job_id, "processed"))
-    pipe.hgetall(keys.job_part(job_id, "failed"))
-    pipe.zrange(keys.job_part(job_id, "unsuccessful"), 0, -1)
-    for state, (_, key_type) in STATE_KEYS.items():
-        if key_type == "zset":
-            pipe.zscore(keys.state(state), job_id)
-        else:
-            pipe.lpos(keys.state(state), job_id)
-    replies = await pipe.execute(raise_on_error=False)
-    problems: list[str] = []
-
-    def take(index: int, default: Any) -> Any:
-        reply = replies[index]
-        if isinstance(reply, Exception):
-            problems.append(f"A related key could not be read: {reply}")
-            return default
-        return reply
-
-    fields = {
-        (name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)): value
-        for name, value in take(0, {}).items()
-    }
-    logs = take(1, [])
-    found_in: list[tuple[JobState, float | None]] = []
-    for offset, (state, (_, key_type)) in enumerate(STATE_KEYS.items()):
-        reply = take(7 + offset, None)
-        if reply is not None:
-            found_in.append((state, float(reply) if key_type == "zset" else None))
+    kinds = "".join("z" if key_type == "zset" else "l" for _, key_type in STATE_KEYS.values())
+    parts = ("logs", "dependencies", "processed", "failed", "unsuccessful")
+    job_keys = [
+        keys.job(job_id),
+        *(keys.job_part(job_id, part) for part in parts),
+        *(keys.state(state) for state in STATE_KEYS),
+    ]
+    args: list[str | int] = [job_id, max(log_lines, 0), kinds]
+    script = _job_scripts.get(client)
+    if script is None:
+        # The first read on a client sends the script itself (EVAL also caches it on the
+        # server), so that it is one round trip too; later ones send its SHA.
+        reply = await client.eval(_JOB_LUA, len(job_keys), *job_keys, *args)
+        _job_scripts[client] = client.register_script(_JOB_LUA)
+    else:
+        reply = await script(keys=job_keys, args=args)  # EVALSHA, reloaded on a NOSCRIPT
+    job, logs, log_count, dependencies, processed, failed, unsuccessful, found, errors = reply
+    found_in: list[tuple[JobState, float | None]] = [
+        (state, float(score) if key_type == "zset" else None)
+        for (state, (_, key_type)), score in zip(STATE_KEYS.items(), found, strict=True)
+        if score is not None
+    ]
     return RawJob(
-        fields=fields,
-        logs=logs if isinstance(logs, list) else [],
-        log_count=int(take(2, 0)),
-        dependencies=sorted(take(3, set())),
-        processed=take(4, {}),
-        failed=take(5, {}),
-        unsuccessful=list(take(6, [])),
+        fields={reply_text(name): value for name, value in _pairs(job).items()},
+        logs=list(logs),
+        log_count=int(log_count),
+        dependencies=sorted(dependencies),
+        processed=_pairs(processed),
+        failed=_pairs(failed),
+        unsuccessful=list(unsuccessful),
         found_in=found_in,
-        problems=problems,
+        problems=[f"A related key could not be read: {reply_text(error)}" for error in errors],
     )
+
+
+_JOB_LUA = resources.files(__package__).joinpath("lua", "job.lua").read_text("utf-8")
+_job_scripts: weakref.WeakKeyDictionary[redis.asyncio.Redis, Any] = weakref.WeakKeyDictionary()
