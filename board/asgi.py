@@ -2,11 +2,13 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "board.settings")
 
-# Django is set up first: the routing imports models (through the consumers).
+from board.request_threads import get_asgi_application
+
+# Django is set up first: the routing imports models (through the consumers). Its ASGI handler
+# with request threads kept for the next requests instead of two threads started per request
+# (board/request_threads.py; bench/results/views_vs_bull_board.md).
 http_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
