@@ -3,6 +3,8 @@
 REDIS_URL          BullMQ's Redis (a "bullmq" backend is configured when set)
 BULLMQ_PREFIX      key prefix of BullMQ queues (default "bull")
 RQ_REDIS_URL       RQ's Redis (an "rq" backend is configured when set; may be REDIS_URL's)
+CELERY_BROKER_URL  Celery's Redis broker (a "celery" backend is configured when set)
+CELERY_RESULT_URL  Celery's Redis result backend, to read tasks by id (optional)
 DATABASE_URL       the board's database, also the Django Tasks store (default sqlite:///db.sqlite3)
 TASKS_QUEUES       comma separated Django Tasks queue names, listed even when empty
                    (default: none declared, and any queue name accepted)
@@ -157,6 +159,17 @@ if os.environ.get("RQ_REDIS_URL"):
         "BACKEND": "queues.backends.rq.RQBackend",
         "LABEL": "RQ",
         "OPTIONS": {"url": os.environ["RQ_REDIS_URL"]},
+        "READ_ONLY": env_bool("QUEUEBOARD_READ_ONLY"),
+    }
+
+if os.environ.get("CELERY_BROKER_URL"):
+    QUEUEBOARD_BACKENDS["celery"] = {
+        "BACKEND": "queues.backends.celery.CeleryBackend",
+        "LABEL": "Celery",
+        "OPTIONS": {
+            "url": os.environ["CELERY_BROKER_URL"],
+            "result_url": os.environ.get("CELERY_RESULT_URL", ""),
+        },
         "READ_ONLY": env_bool("QUEUEBOARD_READ_ONLY"),
     }
 

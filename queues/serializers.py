@@ -40,6 +40,8 @@ def queue_to_dict(backend: QueueBackend, queue: QueueSummary) -> dict[str, Any]:
         "paused": queue.paused,
         "read_only": backend.is_queue_read_only(queue.name),
         "counts": {state.value: queue.counts.get(state, 0) for state in backend.states},
+        # States counted but never listed (their job lists say why; ``unlisted`` there).
+        "counted_only": [s.value for s in backend.states if s in backend.counted_only],
         "capabilities": backend.capabilities(),
         "actions": actions_to_dict(backend),
     }
@@ -125,6 +127,9 @@ def page_to_dict(page: JobPage) -> dict[str, Any]:
         "total": page.total,
         "jobs": [job_summary_to_dict(job) for job in page.jobs],
         "search": search_to_dict(page),
+        # A state the backend counts but cannot list: why there are no rows (``total`` is
+        # its count); None when the state is listed.
+        "unlisted": page.unlisted,
     }
 
 

@@ -10,7 +10,12 @@ import redis
 
 from tests.redis_server import RedisServer, start_private_redis
 
-pytest_plugins = ["tests.fixtures_bullmq", "tests.fixtures_tasks", "tests.fixtures_rq"]
+pytest_plugins = [
+    "tests.fixtures_bullmq",
+    "tests.fixtures_tasks",
+    "tests.fixtures_rq",
+    "tests.fixtures_celery",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from queues.backends.actions import (
     QueueActionParams,
 )
 from queues.backends.bullmq import BullMQBackend
+from queues.backends.celery import CeleryBackend
 from queues.backends.django_tasks import DjangoTasksBackend
 from queues.backends.errors import JobNotFound
 from queues.backends.rq import RQBackend
@@ -30,7 +31,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 #: The backends under contract, by the prefix of their ``*_contract_env`` fixture.
-BACKENDS = {"bullmq": BullMQBackend, "tasks": DjangoTasksBackend, "rq": RQBackend}
+BACKENDS = {
+    "bullmq": BullMQBackend,
+    "tasks": DjangoTasksBackend,
+    "rq": RQBackend,
+    "celery": CeleryBackend,
+}
 
 
 @pytest.fixture(params=list(BACKENDS))

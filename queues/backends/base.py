@@ -46,6 +46,10 @@ class QueueBackend(JobChangesInterface, LimitsInterface, ServerDetailsInterface,
 
     #: The states this backend can hold, in display order.
     states: ClassVar[tuple[JobState, ...]] = ()
+    #: Those of ``states`` the backend can count but not list (Celery's broker messages): the
+    #: overview and the tabs show their counts, their list says why there is none
+    #: (``unlisted_reason``) and ``list_jobs`` is never asked for them.
+    counted_only: ClassVar[frozenset[JobState]] = frozenset()
     #: Failed jobs (and completed ones where allowed) can be retried.
     supports_retry: ClassVar[bool] = False
     #: Completed jobs can be retried too.
@@ -332,6 +336,15 @@ class QueueBackend(JobChangesInterface, LimitsInterface, ServerDetailsInterface,
         """Add each dead-letter job anew to its original queue, then remove it; ``await
         refuse(queue)`` says why nothing may be added to that queue (a sentence; None: it may)."""
         raise NotImplementedError
+
+    def unlisted_reason(self, state: JobState) -> Text | None:
+        """Why the jobs of ``state`` are counted but not listed (a sentence), or None when
+        they are listed; backends with ``counted_only`` states say it in their own words."""
+        if state not in self.counted_only:
+            return None
+        return format_lazy(
+            _("{backend} counts these jobs but cannot list them."), backend=self.label
+        )
 
     def supports(self, action: JobAction | QueueAction) -> bool:
         return bool(getattr(self, f"supports_{CAPABILITY_FOR[action]}", False))

@@ -306,6 +306,9 @@ class JobPage:
     total: int
     #: Set for a search (``query.text``).
     searched: SearchScope | None = None
+    #: Why the state's jobs are not listed (a state the backend only counts; ``total`` is its
+    #: count): the list says so instead of showing rows.
+    unlisted: str | None = None
 
     @property
     def pages(self) -> int:

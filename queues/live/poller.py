@@ -135,6 +135,8 @@ class CountPoller:
         """Moves and new rows of a watched queue since its first pages were last read."""
         tops: Tops = {}
         for state in self.backend.states:
+            if state in self.backend.counted_only:  # counted, never listed: its count moves
+                continue
             try:
                 page = await self.backend.list_jobs(JobQuery(name, state, 1, self.options.max_rows))
             except QueueNotFound:

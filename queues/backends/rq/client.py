@@ -1,110 +1,17 @@
-"""One ``redis.asyncio`` client per running event loop, and Redis errors turned into ours.
-
-redis.asyncio connections belong to the loop that opened them (Django's test client runs each
-async view in a fresh loop; daphne one loop for the process), so clients are kept per loop in a
-``WeakKeyDictionary``: a loop that goes away takes its client with it.
-"""
+"""The RQ backend's Redis clients (``backends/redis_clients.py``), named for its messages."""
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import redis
-import redis.asyncio
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-from ..errors import BackendError, BackendFull, BackendUnavailable
-from ..redis_url import describe_url
+from ..redis_clients import ClientPool as SharedPool
 
 
-class ClientPool:
+class ClientPool(SharedPool):
     def __init__(self, url: str, *, socket_timeout: float, connect_timeout: float) -> None:
-        self.url = url
-        self.socket_timeout = socket_timeout
-        self.connect_timeout = connect_timeout
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis] = (
-            weakref.WeakKeyDictionary()
+        super().__init__(
+            url,
+            socket_timeout=socket_timeout,
+            connect_timeout=connect_timeout,
+            missing_url=_("The RQ backend has no 'url' option configured."),
         )
-        self._scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    @property
-    def where(self) -> str:
-        """The server's address without credentials, for messages."""
-        return describe_url(self.url)
-
-    def get(self) -> redis.asyncio.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            if not self.url:
-                raise BackendUnavailable(_("The RQ backend has no 'url' option configured."))
-            with self.translate_errors():
-                client = redis.asyncio.Redis.from_url(
-                    self.url,
-                    decode_responses=False,
-                    socket_timeout=self.socket_timeout,
-                    socket_connect_timeout=self.connect_timeout,
-                    retry=Retry(NoBackoff(), 1),
-                )
-            self._clients[loop] = client
-        return client
-
-    def script(self, source: str) -> Any:
-        """``source`` registered on the running loop's client (EVALSHA, loaded on first use)."""
-        client = self.get()
-        scripts = self._scripts.setdefault(asyncio.get_running_loop(), {})
-        if source not in scripts:
-            scripts[source] = client.register_script(source)
-        return scripts[source]
-
-    def sync_client(self, timeout: float) -> redis.Redis:
-        """A blocking client (``manage.py check``; the actions, which use RQ's own API)."""
-        return redis.Redis.from_url(
-            self.url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-
-    async def close(self) -> None:
-        """Close the client of the running loop, if any."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
-
-    @contextmanager
-    def translate_errors(self) -> Iterator[None]:
-        """Raise ``BackendUnavailable`` (or ``BackendError``) instead of redis-py's errors."""
-        try:
-            yield
-        except (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError) as exc:
-            message = _("Redis at {where} did not answer ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=_short(exc))
-            ) from exc
-        except redis.RedisError as exc:
-            if isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command" in str(exc):
-                message = _(
-                    "Redis at {where} is full (maxmemory reached) and refused to write. Free "
-                    "memory or raise maxmemory, then try again."
-                )
-                raise BackendFull(format_lazy(message, where=self.where)) from exc
-            message = _("Redis at {where} refused a command ({error}).")
-            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
-        except ValueError as exc:
-            # Never its text: redis-py's ValueErrors quote the URL they could not read.
-            message = _("Redis at {where} could not be used ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=type(exc).__name__)
-            ) from None
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:199] + "\u2026"
