@@ -23,7 +23,7 @@ from ...language import Text
 from ...states import JobState
 from ..actions import ActionOutcome, JobAction, QueueAction, QueueActionParams, Skip
 from ..applicability import DEFAULT_TABLE, ActionTable
-from .rows import date_max, row_state, state_filter
+from .rows import QUEUE_STATUS, date_max, row_state, state_filter
 
 if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
@@ -52,14 +52,19 @@ class TaskActionsMixin:
     alias: str
     database: str | None
     _rows: Any
+    _queue_rows: Any
     _database_errors: Any
+    kept: Any
 
     async def act_on_jobs(
         self, queue: str, action: JobAction, job_ids: list[str], *, retry_completed: bool = True
     ) -> ActionOutcome:
         # Completed tasks are never retried here (no supports_retry_completed).
         with self._database_errors():
-            return await sync_to_async(self._act_on_jobs)(queue, action, job_ids)
+            try:
+                return await sync_to_async(self._act_on_jobs)(queue, action, job_ids)
+            finally:
+                self.kept.forget()  # the next page counts again (kept.py)
 
     async def count_for(self, queue: str, action: QueueAction, params: QueueActionParams) -> int:
         with self._database_errors():
@@ -71,7 +76,10 @@ class TaskActionsMixin:
         if action in (QueueAction.PAUSE, QueueAction.RESUME):
             raise NotImplementedError("Django Tasks queues cannot be paused.")
         with self._database_errors():
-            return await sync_to_async(self._queue_step)(queue, action, params, batch_size)
+            try:
+                return await sync_to_async(self._queue_step)(queue, action, params, batch_size)
+            finally:
+                self.kept.forget()
 
     # -- in a thread ----------------------------------------------------------------------------
 
@@ -144,8 +152,8 @@ class TaskActionsMixin:
         self, queue: str, action: QueueAction, params: QueueActionParams, now: datetime
     ) -> QuerySet[DBTaskResult]:
         state = _QUEUE_ACTION_STATE.get(action) or params.state or JobState.COMPLETED
-        condition = state_filter(state, now) or Q(pk__in=[])
-        rows = self._rows().filter(queue_name=queue).filter(condition)
+        condition = state_filter(state, now, QUEUE_STATUS) or Q(pk__in=[])
+        rows = self._queue_rows(queue).filter(condition)
         if action == QueueAction.RETRY_ALL and params.cutoff_ms is not None:
             cutoff = datetime.fromtimestamp(params.cutoff_ms / 1000, tz=UTC)
             rows = rows.filter(Q(finished_at__lte=cutoff) | Q(finished_at__isnull=True))

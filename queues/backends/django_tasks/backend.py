@@ -28,7 +28,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils import timezone
 from django.utils.connection import ConnectionDoesNotExist
 from django.utils.text import format_lazy
@@ -47,13 +47,15 @@ from ..types import (
     QueueSummary,
     SearchScope,
 )
+from . import kept as _kept
 from .actions import TaskActionsMixin
 from .changes import TaskChangesMixin
 from .failures import TaskFailuresMixin
 from .health import TaskHealthMixin
 from .history import TaskHistoryMixin
+from .kept import Kept
 from .latest import TaskLatestMixin
-from .rows import date_max, row_state, state_case, state_filter
+from .rows import QUEUE_STATUS, date_max, row_state, state_case, state_filter
 
 if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
@@ -155,6 +157,8 @@ class DjangoTasksBackend(
         super().__init__(alias, params)
         self.task_backend: str = str(self.options.get("task_backend") or "default")
         self.database: str | None = self.options.get("database") or None
+        #: Reads of a big table kept and refreshed in the background (``kept.py``).
+        self.kept = Kept()
 
     # -- configuration ---------------------------------------------------------------------------
 
@@ -202,62 +206,93 @@ class DjangoTasksBackend(
     # -- reading ---------------------------------------------------------------------------------
 
     async def list_queues(self) -> list[QueueSummary]:
-        counts: dict[str, dict[JobState, int]] = {name: {} for name in self.declared_queues()}
         with self._database_errors():
-            rows = (
-                self._rows()
-                .annotate(board_state=state_case(timezone.now()))
-                .values("queue_name", "board_state")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            async for row in rows:
-                if row["board_state"]:
-                    counts.setdefault(row["queue_name"], {})[JobState(row["board_state"])] = row[
-                        "n"
-                    ]
-                else:
-                    counts.setdefault(row["queue_name"], {})
-        return [self._summary(name, counts[name]) for name in sorted(counts)]
+            counts = await self.kept.read(("queues",), self._all_counts, _many_rows)
+        declared: dict[str, dict[JobState, int]] = {name: {} for name in self.declared_queues()}
+        merged = {**declared, **counts}
+        return [self._summary(name, merged[name]) for name in sorted(merged)]
+
+    async def _all_counts(self) -> dict[str, dict[JobState, int]]:
+        """Rows per queue and state: one grouped query over the backend's rows."""
+        counts: dict[str, dict[JobState, int]] = {}
+        rows = (
+            self._rows()
+            .annotate(board_state=state_case(timezone.now()))
+            .values("queue_name", "board_state")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        async for row in rows:
+            found = counts.setdefault(row["queue_name"], {})
+            if row["board_state"]:
+                found[JobState(row["board_state"])] = row["n"]
+        return counts
 
     async def get_queue(self, name: str) -> QueueSummary:
+        with self._database_errors():
+            counts = await self.kept.read(
+                ("queue", name), lambda: self._queue_counts(name), _many_rows
+            )
+        if counts is None:
+            if name not in self.declared_queues():
+                raise QueueNotFound(self.alias, name)
+            counts = {}
+        return self._summary(name, counts)
+
+    async def _queue_counts(self, name: str) -> dict[JobState, int] | None:
+        """Rows of the queue per state (None: it has no rows), through its ``queue_name`` index."""
         counts: dict[JobState, int] = {}
         seen = False
-        with self._database_errors():
-            rows = (
-                self._rows()
-                .filter(queue_name=name)
-                .annotate(board_state=state_case(timezone.now()))
-                .values("board_state")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            async for row in rows:
-                seen = True
-                if row["board_state"]:
-                    counts[JobState(row["board_state"])] = row["n"]
-        if not seen and name not in self.declared_queues():
-            raise QueueNotFound(self.alias, name)
-        return self._summary(name, counts)
+        rows = (
+            self._queue_rows(name)
+            .annotate(board_state=state_case(timezone.now()))
+            .values("board_state")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        async for row in rows:
+            seen = True
+            if row["board_state"]:
+                counts[JobState(row["board_state"])] = row["n"]
+        return counts if seen else None
 
     async def list_jobs(self, query: JobQuery) -> JobPage:
         if query.text:
             return await self._search_jobs(query)
-        now = timezone.now()
-        condition = state_filter(query.state, now)
-        jobs: list[JobSummary] = []
+        start = max(query.start, 0)
         with self._database_errors():
-            queue_rows = self._rows().filter(queue_name=query.queue)
-            rows = queue_rows.filter(condition) if condition is not None else queue_rows.none()
-            total = await rows.acount()
+            # A queue whose counts are kept (KEEP_ROWS rows or more): the tab's total is its
+            # kept count, as on the tab itself, and its page is kept too.
+            counts = self.kept.peek(("queue", query.queue))
+            if counts is not None:
+                total = counts.get(query.state, 0)
+                key = ("jobs", query.queue, query.state, start, query.per_page)
+                jobs = (
+                    await self.kept.read(key, lambda: self._page(query, start), _always)
+                    if total
+                    else []
+                )
+                return JobPage(query=query, jobs=jobs, total=total)
+            queue_rows = self._queue_rows(query.queue)
+            total = await self._state_rows(queue_rows, query.state).acount()
             if total:  # one count and one LIMIT/OFFSET page
-                start = max(query.start, 0)
-                page = rows.defer("return_value").order_by(*_ORDER[query.state])
-                async for row in page[start : start + query.per_page]:
-                    jobs.append(self._job_summary(row, now))
+                jobs = await self._page(query, start)
             elif not await self._queue_exists(queue_rows, query.queue):
                 raise QueueNotFound(self.alias, query.queue)
+            else:
+                jobs = []
         return JobPage(query=query, jobs=jobs, total=total)
+
+    def _state_rows(self, queue_rows: QuerySet[DBTaskResult], state: JobState) -> QuerySet[Any]:
+        condition = state_filter(state, timezone.now(), QUEUE_STATUS)
+        return queue_rows.filter(condition) if condition is not None else queue_rows.none()
+
+    async def _page(self, query: JobQuery, start: int) -> list[JobSummary]:
+        """One LIMIT/OFFSET page of the state, in its natural order."""
+        now = timezone.now()
+        rows = self._state_rows(self._queue_rows(query.queue), query.state)
+        page = rows.defer("return_value").order_by(*_ORDER[query.state])
+        return [self._job_summary(row, now) async for row in page[start : start + query.per_page]]
 
     async def get_job(self, queue: str, job_id: str) -> JobDetail:
         try:
@@ -265,7 +300,7 @@ class DjangoTasksBackend(
         except ValueError:
             raise JobNotFound(queue, job_id) from None
         with self._database_errors():
-            queue_rows = self._rows().filter(queue_name=queue)
+            queue_rows = self._queue_rows(queue)
             try:
                 row = await queue_rows.aget(pk=pk)
             except queue_rows.model.DoesNotExist:
@@ -277,17 +312,20 @@ class DjangoTasksBackend(
     async def _search_jobs(self, query: JobQuery) -> JobPage:
         """The jobs holding ``query.text`` among the first ``query.scan_limit`` of the state.
 
-        Three queries at most: the count of the state, the count of matches in the window and
-        the page of matches; the window is a LIMITed subquery, so no query reads beyond it.
+        Three queries at most: the count of the state (the kept one of a big queue), the count
+        of matches in the window and the page of matches; the window is a LIMITed subquery.
         """
         now = timezone.now()
-        condition = state_filter(query.state, now)
+        condition = state_filter(query.state, now, QUEUE_STATUS)
         jobs: list[JobSummary] = []
         total = 0
         with self._database_errors():
-            queue_rows = self._rows().filter(queue_name=query.queue)
+            queue_rows = self._queue_rows(query.queue)
             rows = queue_rows.filter(condition) if condition is not None else queue_rows.none()
-            in_state = await rows.acount()
+            kept_counts = self.kept.peek(("queue", query.queue))  # a big queue's (kept.py)
+            in_state = (
+                kept_counts.get(query.state, 0) if kept_counts is not None else await rows.acount()
+            )
             scanned = min(in_state, max(query.scan_limit, 0))
             if scanned:
                 order = _ORDER[query.state]
@@ -323,6 +361,24 @@ class DjangoTasksBackend(
         from django_tasks_db.models import DBTaskResult
 
         rows = DBTaskResult.objects.filter(backend_name=self.task_backend)
+        return rows.using(self.database) if self.database else rows
+
+    def _queue_rows(self, name: str) -> QuerySet[DBTaskResult]:
+        """The rows of one queue, read through the ``queue_name`` index.
+
+        The backend's name and the status (``QUEUE_STATUS``) are compared through ``COALESCE``
+        (neither column is ever NULL), which no index serves: SQLite, with no statistics, would
+        otherwise pick the ``backend_name`` index, which nearly every row shares, or the index
+        of every queue's READY rows, and read far more than a small queue's rows.
+        """
+        if not apps.is_installed("django_tasks_db"):
+            raise BackendUnavailable("django_tasks_db is not in INSTALLED_APPS.")
+        from django_tasks_db.models import DBTaskResult
+
+        rows = DBTaskResult.objects.alias(
+            board_backend=Coalesce(F("backend_name"), Value(""), output_field=TextField()),
+            **{QUEUE_STATUS: Coalesce(F("status"), Value(""), output_field=TextField())},
+        ).filter(queue_name=name, board_backend=self.task_backend)
         return rows.using(self.database) if self.database else rows
 
     async def _queue_exists(self, queue_rows: QuerySet[DBTaskResult], name: str) -> bool:
@@ -397,6 +453,20 @@ class DjangoTasksBackend(
             worker=worker_ids[-1] if worker_ids else None,
             extra=tuple(extra),
         )
+
+
+def _always(_answer: Any) -> bool:
+    return True
+
+
+def _many_rows(counts: Any) -> bool:
+    """Whether counts (of one queue, or per queue; None: no rows) cover ``KEEP_ROWS`` rows."""
+    if not counts:
+        return False
+    values = counts.values()
+    if all(isinstance(value, dict) for value in values):
+        return sum(sum(state.values()) for state in values) >= _kept.KEEP_ROWS
+    return sum(values) >= _kept.KEEP_ROWS
 
 
 def _problems(row: DBTaskResult) -> tuple[str, ...]:

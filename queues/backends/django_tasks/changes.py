@@ -78,6 +78,7 @@ class TaskChangesMixin:
     task_backend: str
     _rows: Any
     _database_errors: Any
+    kept: Any
     get_job: Any
 
     def name_to_add(self, job: JobDetail) -> str:
@@ -107,6 +108,7 @@ class TaskChangesMixin:
     async def add_job(self, queue: str, job: NewJob) -> JobDetail:
         with self._database_errors():
             result = await sync_to_async(self._enqueue)(queue, job)
+        self.kept.forget()  # the next page counts again (kept.py)
         return await self.get_job(queue, str(result.id))
 
     def _enqueue(self, queue: str, job: NewJob) -> Any:
@@ -128,11 +130,17 @@ class TaskChangesMixin:
 
     async def edit_job_data(self, queue: str, job_id: str, data: Any) -> tuple[Any, JobState]:
         with self._database_errors():
-            return await sync_to_async(self._edit)(queue, job_id, data)
+            try:
+                return await sync_to_async(self._edit)(queue, job_id, data)
+            finally:
+                self.kept.forget()
 
     async def reschedule_job(self, queue: str, job_id: str, run_at: datetime) -> datetime | None:
         with self._database_errors():
-            return await sync_to_async(self._reschedule)(queue, job_id, run_at)
+            try:
+                return await sync_to_async(self._reschedule)(queue, job_id, run_at)
+            finally:
+                self.kept.forget()
 
     # -- in a thread ----------------------------------------------------------------------------
 

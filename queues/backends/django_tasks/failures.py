@@ -48,7 +48,7 @@ class TaskFailuresMixin:
 
     if TYPE_CHECKING:
 
-        def _rows(self) -> Any: ...
+        def _queue_rows(self, name: str) -> Any: ...
         def _database_errors(self) -> AbstractContextManager[None]: ...
         async def _queue_exists(self, queue_rows: Any, name: str) -> bool: ...
 
@@ -58,7 +58,7 @@ class TaskFailuresMixin:
         limit = max(int(limit), 1)
         rows: list[FailedRow] = []
         with self._database_errors():
-            queue_rows = self._rows().filter(queue_name=queue)
+            queue_rows = self._queue_rows(queue)
             failed = queue_rows.filter(status=_FAILED)
             if before_ms is not None:
                 failed = failed.filter(

@@ -26,7 +26,7 @@ class TaskHealthMixin:
 
     if TYPE_CHECKING:
 
-        def _rows(self) -> Any: ...
+        def _queue_rows(self, name: str) -> Any: ...
         def _database_errors(self) -> AbstractContextManager[None]: ...
         def declared_queues(self) -> list[str]: ...
 
@@ -34,16 +34,12 @@ class TaskHealthMixin:
         now = timezone.now()
         waiting = state_filter(JobState.WAITING, now)
         with self._database_errors():
-            found = await (
-                self._rows()
-                .filter(queue_name=queue)
-                .aaggregate(
-                    rows=Count("pk"),
-                    waiting=Count("pk", filter=waiting),
-                    oldest=Min("enqueued_at", filter=waiting),
-                    completed=Count("pk", filter=Q(status=SUCCESSFUL)),
-                    failed=Count("pk", filter=Q(status=FAILED)),
-                )
+            found = await self._queue_rows(queue).aaggregate(
+                rows=Count("pk"),
+                waiting=Count("pk", filter=waiting),
+                oldest=Min("enqueued_at", filter=waiting),
+                completed=Count("pk", filter=Q(status=SUCCESSFUL)),
+                failed=Count("pk", filter=Q(status=FAILED)),
             )
         if not found["rows"] and queue not in self.declared_queues():
             raise QueueNotFound(self.alias, queue)

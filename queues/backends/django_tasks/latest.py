@@ -20,7 +20,7 @@ class TaskLatestMixin:
 
     if TYPE_CHECKING:
 
-        def _rows(self) -> Any: ...
+        def _queue_rows(self, name: str) -> Any: ...
         def _database_errors(self) -> AbstractContextManager[None]: ...
         def _job_summary(self, row: Any, now: Any) -> JobSummary: ...
         async def _queue_exists(self, queue_rows: Any, name: str) -> bool: ...
@@ -29,7 +29,7 @@ class TaskLatestMixin:
         now = timezone.now()
         jobs: list[JobSummary] = []
         with self._database_errors():
-            queue_rows = self._rows().filter(queue_name=queue)
+            queue_rows = self._queue_rows(queue)
             newest = queue_rows.defer("return_value").order_by(
                 F("enqueued_at").desc(), F("pk").desc()
             )

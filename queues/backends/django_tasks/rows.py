@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
 
 READY, RUNNING, SUCCESSFUL, FAILED = "READY", "RUNNING", "SUCCESSFUL", "FAILED"
+#: The status as the backend's rows of one queue alias it (``_queue_rows``): compared through an
+#: expression that no index serves, so SQLite (which keeps no statistics) reads a queue through
+#: its ``queue_name`` index instead of the index of all READY rows of every queue.
+QUEUE_STATUS = "board_status"
 
 
 def date_max() -> datetime:
@@ -27,15 +31,18 @@ def date_max() -> datetime:
     return get_date_max()
 
 
-def state_filter(state: JobState, now: datetime) -> Q | None:
-    """Rows of ``state``, or ``None`` for a state this backend never holds."""
-    delayed = Q(status=READY, run_after__gt=now, run_after__lt=date_max())
+def state_filter(state: JobState, now: datetime, status: str = "status") -> Q | None:
+    """Rows of ``state``, or ``None`` for a state this backend never holds.
+
+    ``status``: the field compared (``QUEUE_STATUS`` for the rows of one queue).
+    """
+    delayed = Q(**{status: READY}, run_after__gt=now, run_after__lt=date_max())
     return {
-        JobState.WAITING: Q(status=READY) & ~delayed,
+        JobState.WAITING: Q(**{status: READY}) & ~delayed,
         JobState.DELAYED: delayed,
-        JobState.ACTIVE: Q(status=RUNNING),
-        JobState.COMPLETED: Q(status=SUCCESSFUL),
-        JobState.FAILED: Q(status=FAILED),
+        JobState.ACTIVE: Q(**{status: RUNNING}),
+        JobState.COMPLETED: Q(**{status: SUCCESSFUL}),
+        JobState.FAILED: Q(**{status: FAILED}),
     }.get(state)
 
 
