@@ -24,9 +24,11 @@ _URLS: dict[tuple[object, str, str, str], str] = {}
 URLS_KEPT = 20_000
 
 
-def queue_url(alias: str, name: str) -> str:
-    """``reverse("queues:queue", args=[alias, name])``, kept."""
-    key = (get_urlconf(), get_script_prefix(), alias, name)
+def queue_url(alias: str, name: str, mount: tuple[object, str] | None = None) -> str:
+    """``reverse("queues:queue", args=[alias, name])``, kept; ``mount``: ``(get_urlconf(),
+    get_script_prefix())``, which callers building many URLs read once."""
+    urlconf, prefix = mount or (get_urlconf(), get_script_prefix())
+    key = (urlconf, prefix, alias, name)
     found = _URLS.get(key)
     if found is None:
         if len(_URLS) >= URLS_KEPT:
@@ -67,6 +69,7 @@ def build_sidebar(
 ) -> Sidebar:
     """The sidebar of ``sections`` (as the overview reads them); ``current``: (alias, queue)."""
     groups, room, more = [], LIMIT if limit is None else limit, 0
+    mount = (get_urlconf(), get_script_prefix())
     for section in sections:
         backend = section.backend
         has_failed = JobState.FAILED in backend.states
@@ -78,7 +81,7 @@ def build_sidebar(
             group.entries.append(
                 SidebarEntry(
                     name=queue.name,
-                    url=queue_url(backend.alias, queue.name),
+                    url=queue_url(backend.alias, queue.name, mount),
                     failed=int(queue.counts.get(JobState.FAILED, 0)) if has_failed else None,
                     current=current == (backend.alias, queue.name),
                 )
