@@ -337,6 +337,12 @@ class QueueBackend(JobChangesInterface, LimitsInterface, ServerDetailsInterface,
         refuse(queue)`` says why nothing may be added to that queue (a sentence; None: it may)."""
         raise NotImplementedError
 
+    @property
+    def sees_finishes(self) -> bool:
+        """Whether the board can tell jobs finishing (it holds finished or failed jobs), so
+        that the throughput and latency history has anything to show."""
+        return JobState.COMPLETED in self.states or JobState.FAILED in self.states
+
     def unlisted_reason(self, state: JobState) -> Text | None:
         """Why the jobs of ``state`` are counted but not listed (a sentence), or None when
         they are listed; backends with ``counted_only`` states say it in their own words."""

@@ -224,3 +224,37 @@ def test_debug_mode_serves_static_files_without_collectstatic(
         assert served_assets(board.origin, named) == expected_assets(named, "max-age=0, public")
     finally:
         board.stop()
+
+
+def test_a_celery_broker_in_the_environment_shows_its_queues_in_production(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """``CELERY_BROKER_URL`` and ``CELERY_RESULT_URL`` set in the user's shell: the board in
+    production mode shows the queue a real worker served, its waiting count, and a task by id."""
+    from tests.fixtures_celery import RESULT_TIMEOUT, producer, start_worker, stop_worker
+
+    celery_url = redis_server.url.rsplit("/", 1)[0] + "/7"
+    app = producer(celery_url)
+    worker = start_worker(celery_url, "mail", name="standalone")
+    try:
+        app.send_task("tests.add", (20, 22), queue="mail", task_id="answer").get(
+            timeout=RESULT_TIMEOUT
+        )
+    finally:
+        stop_worker(worker)
+    app.send_task("tests.add", (1, 1), queue="mail", task_id="waiting")
+    app.close()
+    board, username = start_readme_board(
+        tmp_path, redis_server.url, CELERY_BROKER_URL=celery_url, CELERY_RESULT_URL=celery_url
+    )
+    try:
+        visitor = Visitor(board.origin)
+        visitor.log_in(username, PASSWORD)
+        overview = visitor.get("/")
+        assert overview.status == 200 and b"/queue/celery/mail/" in overview.body
+        queue = visitor.get("/queue/celery/mail/")
+        assert queue.status == 200 and b"1 waiting job" in queue.body, queue.body[-2000:]
+        job = visitor.get("/queue/celery/mail/job/answer/")
+        assert job.status == 200 and b"tests.add" in job.body
+    finally:
+        board.stop()

@@ -132,7 +132,8 @@ def detail(backend: str, queue: str, task_id: str, stored: StoredResult) -> JobD
         finished_at=_when(meta.get("date_done")) if finished else None,
         failed_reason=_failure(result) if state is JobState.FAILED else None,
         return_value=returned if state is JobState.COMPLETED else _EMPTY,
-        stacktrace=tuple((_text(meta.get("traceback")) or "").splitlines()),
+        # One run's traceback: Celery keeps the last one only.
+        stacktrace=(traceback,) if (traceback := _text(meta.get("traceback"))) else (),
         worker=_text(meta.get("worker")),
         extra=_extra(status, meta),
         problems=tuple(notes),
