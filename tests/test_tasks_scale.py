@@ -168,3 +168,16 @@ def test_reads_started_before_a_change_are_not_kept(backend: Any, big: None) -> 
     backend.kept._store(("queue", "scale"), {F: 99}, 0.0, None, generation, True)
     assert not backend.kept.is_kept(("queue", "scale"))
     assert counts(backend)[F] == 2
+
+
+def test_small_queues_beside_a_big_one_are_counted_exactly_in_the_overview(
+    backend: Any, big: None
+) -> None:
+    seed()
+    sample_tasks.add.using(queue_name="tiny").enqueue(1, 1)
+    assert overview(backend, "tiny")[W] == 1 and overview(backend)[W] == 2
+    assert backend.kept.is_kept(("queues",))
+    sample_tasks.add.using(queue_name="tiny").enqueue(2, 2)  # as another process would
+    sample_tasks.add.using(queue_name="scale").enqueue(3, 3)
+    assert overview(backend, "tiny")[W] == 2  # under KEEP_ROWS: read exactly
+    assert overview(backend)[W] == 2  # the kept count of the big queue

@@ -207,16 +207,25 @@ class DjangoTasksBackend(
 
     async def list_queues(self) -> list[QueueSummary]:
         with self._database_errors():
+            was_kept = self.kept.is_kept(("queues",))
             counts = await self.kept.read(("queues",), self._all_counts, _many_rows)
+            small = [name for name, found in counts.items() if not _many_rows(found)]
+            if was_kept and small:
+                # The kept counts are of a big table; its small queues are counted exactly, in
+                # one grouped query through the queue_name index.
+                counts = {**counts, **{name: {} for name in small}}
+                counts.update(await self._all_counts(self._queue_rows(small)))
         declared: dict[str, dict[JobState, int]] = {name: {} for name in self.declared_queues()}
         merged = {**declared, **counts}
         return [self._summary(name, merged[name]) for name in sorted(merged)]
 
-    async def _all_counts(self) -> dict[str, dict[JobState, int]]:
-        """Rows per queue and state: one grouped query over the backend's rows."""
+    async def _all_counts(
+        self, of: QuerySet[DBTaskResult] | None = None
+    ) -> dict[str, dict[JobState, int]]:
+        """Rows per queue and state: one grouped query over the backend's rows (or ``of``)."""
         counts: dict[str, dict[JobState, int]] = {}
         rows = (
-            self._rows()
+            (self._rows() if of is None else of)
             .annotate(board_state=state_case(timezone.now()))
             .values("queue_name", "board_state")
             .annotate(n=Count("pk"))
@@ -363,8 +372,8 @@ class DjangoTasksBackend(
         rows = DBTaskResult.objects.filter(backend_name=self.task_backend)
         return rows.using(self.database) if self.database else rows
 
-    def _queue_rows(self, name: str) -> QuerySet[DBTaskResult]:
-        """The rows of one queue, read through the ``queue_name`` index.
+    def _queue_rows(self, name: str | list[str]) -> QuerySet[DBTaskResult]:
+        """The rows of one queue (or of a list of queues), read through the ``queue_name`` index.
 
         The backend's name and the status (``QUEUE_STATUS``) are compared through ``COALESCE``
         (neither column is ever NULL), which no index serves: SQLite, with no statistics, would
@@ -378,7 +387,12 @@ class DjangoTasksBackend(
         rows = DBTaskResult.objects.alias(
             board_backend=Coalesce(F("backend_name"), Value(""), output_field=TextField()),
             **{QUEUE_STATUS: Coalesce(F("status"), Value(""), output_field=TextField())},
-        ).filter(queue_name=name, board_backend=self.task_backend)
+        ).filter(board_backend=self.task_backend)
+        rows = (
+            rows.filter(queue_name__in=name)
+            if isinstance(name, list)
+            else rows.filter(queue_name=name)
+        )
         return rows.using(self.database) if self.database else rows
 
     async def _queue_exists(self, queue_rows: QuerySet[DBTaskResult], name: str) -> bool:
