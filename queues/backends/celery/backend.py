@@ -27,7 +27,6 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import redis
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
@@ -37,13 +36,12 @@ from .. import InvalidBackendURL
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound
 from ..redis_clients import ClientPool
-from ..redis_url import REFUSAL, UnreadableURL, check_url, describe_url
+from ..redis_options import fixed_queues, option_problems, timeouts, unanswered
+from ..redis_url import REFUSAL, UnreadableURL, check_url
 from ..types import JobDetail, JobPage, JobQuery, QueueSummary
 from . import results
 from .reads import discover, read_result, waiting_counts
 
-#: How long ``check()`` waits for a server before warning.
-CHECK_TIMEOUT = 1.0
 #: Seconds the queues found in the broker's bindings are reused before the next SCAN.
 DISCOVERY_SECONDS = 30.0
 #: Longest task id looked up (Celery's are UUIDs; ids of one's own choosing may be longer).
@@ -69,24 +67,18 @@ class CeleryBackend(QueueBackend):
                     check_url(url)
                 except UnreadableURL:
                     raise InvalidBackendURL(f"QUEUEBOARD_BACKENDS[{alias!r}]: {REFUSAL}") from None
-        fixed = self.options.get("queues")
-        self.fixed_queues: list[str] | None = (
-            [str(name) for name in fixed] if isinstance(fixed, list | tuple) else None
-        )
+        self.fixed_queues = fixed_queues(self.options)
         self.key_prefix: str = str(self.options.get("key_prefix") or "")
-        timeouts = {
-            "socket_timeout": _number(self.options.get("socket_timeout"), 5),
-            "connect_timeout": _number(self.options.get("connect_timeout"), 2),
-        }
+        timeout = timeouts(self.options)
         self.broker = ClientPool(
             self.url,
             missing_url=_("The Celery backend has no 'url' option configured."),
-            **timeouts,
+            **timeout,
         )
         self.results = ClientPool(
             self.result_url,
             missing_url=_("The Celery backend has no 'result_url' option configured."),
-            **timeouts,
+            **timeout,
         )
         self._found: tuple[float, list[str]] | None = None
 
@@ -181,39 +173,12 @@ class CeleryBackend(QueueBackend):
             message = "The 'url' option (the broker's redis:// URL) is required."
             messages.append(self._error(message, "E005"))
             return messages
-        queues = self.options.get("queues")
-        if queues is not None and not (
-            isinstance(queues, list | tuple) and all(isinstance(q, str) for q in queues)
-        ):
-            messages.append(self._error("The 'queues' option must be a list of names.", "E005"))
+        problems = option_problems(self.options)
         prefix = self.options.get("key_prefix")
         if prefix is not None and not isinstance(prefix, str):
-            messages.append(self._error("The 'key_prefix' option must be a string.", "E005"))
-        for name in ("socket_timeout", "connect_timeout"):
-            value = self.options.get(name)
-            if value is not None and _number(value, -1) < 0.01:
-                message = f"The {name!r} option must be a number of seconds (at least 0.01)."
-                messages.append(self._error(message, "E005"))
+            problems.append("The 'key_prefix' option must be a string.")
+        messages += [self._error(problem, "E005") for problem in problems]
         for pool in (self.broker, self.results):
-            if pool.url:
-                messages += self._ping(pool)
+            if pool.url and (reason := unanswered(pool)):
+                messages.append(self._warning(reason, "W001"))
         return messages
-
-    def _ping(self, pool: ClientPool) -> list[checks.CheckMessage]:
-        client = pool.sync_client(CHECK_TIMEOUT)
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as exc:
-            where = describe_url(pool.url)
-            reason = type(exc).__name__
-            message = f"Redis at {where} did not answer within {CHECK_TIMEOUT:g} s ({reason})."
-            return [self._warning(message, "W001")]
-        finally:
-            client.close()
-        return []
-
-
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return float(default)
-    return float(value)

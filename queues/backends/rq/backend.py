@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-import redis
 from django.core import checks
 
 from ...states import JobState
 from .. import InvalidBackendURL
 from ..base import QueueBackend, ordered_counts
 from ..errors import JobNotFound, QueueNotFound
-from ..redis_url import REFUSAL, UnreadableURL, check_url, describe_url
+from ..redis_options import fixed_queues, option_problems, timeouts, unanswered
+from ..redis_url import REFUSAL, UnreadableURL, check_url
 from ..types import (
     FlowTree,
     JobDetail,
@@ -44,9 +44,6 @@ from .reads import COUNTS_LUA, queue_exists, read_counts, read_job, read_page
 from .schedules import RQSchedulesMixin
 from .search import search
 from .workers import read_workers, without_workers
-
-#: How long ``check()`` waits for the server before warning.
-CHECK_TIMEOUT = 1.0
 
 
 class RQBackend(RQFailuresMixin, RQSchedulesMixin, RQActions, QueueBackend):
@@ -72,15 +69,8 @@ class RQBackend(RQFailuresMixin, RQSchedulesMixin, RQActions, QueueBackend):
                 check_url(self.url)
             except UnreadableURL:
                 raise InvalidBackendURL(f"QUEUEBOARD_BACKENDS[{alias!r}]: {REFUSAL}") from None
-        fixed = self.options.get("queues")
-        self.fixed_queues: list[str] | None = (
-            [str(name) for name in fixed] if isinstance(fixed, list | tuple) else None
-        )
-        self.pool = ClientPool(
-            self.url,
-            socket_timeout=_number(self.options.get("socket_timeout"), 5),
-            connect_timeout=_number(self.options.get("connect_timeout"), 2),
-        )
+        self.fixed_queues = fixed_queues(self.options)
+        self.pool = ClientPool(self.url, **timeouts(self.options))
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -195,30 +185,7 @@ class RQBackend(RQFailuresMixin, RQSchedulesMixin, RQActions, QueueBackend):
         if not self.url:
             messages.append(self._error("The 'url' option (a redis:// URL) is required.", "E005"))
             return messages
-        queues = self.options.get("queues")
-        if queues is not None and not (
-            isinstance(queues, list | tuple) and all(isinstance(q, str) for q in queues)
-        ):
-            messages.append(self._error("The 'queues' option must be a list of names.", "E005"))
-        for name in ("socket_timeout", "connect_timeout"):
-            value = self.options.get(name)
-            if value is not None and _number(value, -1) < 0.01:
-                message = f"The {name!r} option must be a number of seconds (at least 0.01)."
-                messages.append(self._error(message, "E005"))
-        client = self.pool.sync_client(CHECK_TIMEOUT)
-        try:
-            client.ping()
-        except (redis.RedisError, OSError) as exc:
-            where = describe_url(self.url)
-            reason = type(exc).__name__
-            message = f"Redis at {where} did not answer within {CHECK_TIMEOUT:g} s ({reason})."
-            messages.append(self._warning(message, "W001"))
-        finally:
-            client.close()
+        messages += [self._error(problem, "E005") for problem in option_problems(self.options)]
+        if reason := unanswered(self.pool):
+            messages.append(self._warning(reason, "W001"))
         return messages
-
-
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return float(default)
-    return float(value)
