@@ -59,7 +59,7 @@ class Target:
     ours: bool
     path: str
     check: Any
-    #: Which of our boards serves it: "shipped", "no-auth-cache" or "pooled" (see SERVERS).
+    #: Which of our boards serves it: "shipped", "no-auth-cache" or "django-handler" (SERVERS).
     server: str = "shipped"
     times: list[float] = field(default_factory=list)
     delta: dict[str, int] = field(default_factory=dict)
@@ -175,8 +175,8 @@ def targets() -> list[Target]:
 
 
 def variants() -> list[Target]:
-    """Our job view and floor without the auth cache, and every view of ours with pooled
-    request threads (``board/request_threads.py``)."""
+    """Our job view and floor without the auth cache, and every view of ours with Django's own
+    ASGI handler (two threads started per request) instead of ``board/request_threads.py``'s."""
     variant = []
     for t in targets():
         if t.key in ("job-api", "job-page", "floor"):
@@ -186,8 +186,10 @@ def variants() -> list[Target]:
             )
     for t in targets():
         if t.ours:
-            label = f"{t.label}, pooled threads"
-            variant.append(Target(f"{t.key}-pooled", label, True, t.path, t.check, "pooled"))
+            label = f"{t.label}, Django's handler"
+            variant.append(
+                Target(f"{t.key}-django", label, True, t.path, t.check, "django-handler")
+            )
     return variant
 
 
@@ -195,7 +197,7 @@ def variants() -> list[Target]:
 SERVERS = {
     "shipped": ("board.asgi:application", {}),
     "no-auth-cache": ("board.asgi:application", {"AUTH_CACHE_SECONDS": "0"}),
-    "pooled": ("pooled_asgi:application", {}),
+    "django-handler": ("django_handler_asgi:application", {}),
 }
 
 
@@ -351,7 +353,7 @@ def main() -> None:
         django.setup()
         by_key = {t.key: t for t in chosen}
         ratios, all_met = ratio_rows(by_key)
-        pooled_ratios, pooled_met = ratio_rows(by_key, "-pooled")
+        django_ratios, django_met = ratio_rows(by_key, "-django")
         sections = [
             "## What was measured",
             "",
@@ -370,9 +372,10 @@ def main() -> None:
             "user checked and runs the access rule. Pages are the full HTML pages. Two more "
             "daphne processes over the same database serve the variants: the same board with "
             "`AUTH_CACHE_SECONDS=0` (every request reads the session and the user from the "
-            "database, as before `board/auth_cache.py`), and `bench/pooled_asgi.py`, the same "
-            "application with Django's ASGI handler replaced by `board/request_threads.py`'s "
-            "(request threads reused instead of two threads started per request).",
+            "database, as before `board/auth_cache.py`), and `bench/django_handler_asgi.py`, "
+            "the same application with Django's own ASGI handler (two threads started per "
+            "request) instead of `board/request_threads.py`'s (request threads reused), which "
+            "`board.asgi` serves.",
             "- Bull Board 9.10.1 (`@bull-board/api` + `@bull-board/express`, BullMQ 6.7.0, "
             "express 5) under one node process, set up as its README does: one `BullMQAdapter` "
             "per queue, each `Queue` with its own Redis connection, defaults (`showWorkers` on: "
@@ -392,17 +395,17 @@ def main() -> None:
             "",
             "## Targets",
             "",
-            "The board as shipped (`board.asgi`):",
+            "The board as shipped (`board.asgi`, pooled request threads):",
             "",
             *common.table(RATIO_HEADER, ratios),
             "",
             "All targets: " + ("**met**" if all_met else "**not met**") + ".",
             "",
-            "With pooled request threads (`bench/pooled_asgi.py`):",
+            "With Django's own ASGI handler (`bench/django_handler_asgi.py`):",
             "",
-            *common.table(RATIO_HEADER, pooled_ratios),
+            *common.table(RATIO_HEADER, django_ratios),
             "",
-            "All targets: " + ("**met**" if pooled_met else "**not met**") + ".",
+            "All targets: " + ("**met**" if django_met else "**not met**") + ".",
             "",
             *where_time_goes(by_key),
         ]
@@ -426,32 +429,32 @@ def where_time_goes(by_key: dict[str, Target]) -> list[str]:
     return [
         "## Where our time goes",
         "",
-        f"- The floor: `/healthz`, which reads nothing, takes {ms('floor')} with Django's "
-        f"handler and {ms('floor-pooled')} with pooled request threads. Django runs each "
-        "request in a context of its own whose first `sync_to_async` (Django's own "
-        "`request_started` signal, on every request) starts a new thread, and whose end starts "
-        "one more to join it; `board/request_threads.py` lends each request a kept thread "
-        "instead (still one request per thread).",
+        f"- The floor: `/healthz`, which reads nothing, takes {ms('floor')} with the shipped "
+        f"handler (pooled request threads) and {ms('floor-django')} with Django's own. "
+        "Django's handler runs each request in a context of its own whose first "
+        "`sync_to_async` (Django's own `request_started` signal, on every request) starts a "
+        "new thread, and whose end starts one more to join it; `board/request_threads.py` "
+        "lends each request a kept thread instead (still one request per thread). This floor "
+        "(daphne, Django's middleware, the handler) is already above Bull Board's whole job "
+        f"request ({ms('job-bull')}).",
         f"- Session and user: the job API takes {ms('job-api-nocache')} with "
         f"`AUTH_CACHE_SECONDS=0` and {ms('job-api')} with the auth cache: "
         f"{gap('job-api-nocache', 'job-api')} of SQLite reads (the session row, the user row, "
-        "in a thread), now done once per session every 2 s per process "
-        "(`board/auth_cache.py`). Its floor rises little without the cache "
-        f"({ms('floor-nocache')}): `/healthz` reads no session.",
-        f"- The job API's own work: {gap('job-api-pooled', 'floor-pooled')} above the pooled "
-        "floor: the access check on the loop (`reading._check`, the kept user is a plain "
-        "object), one pipeline reading the job (15 Redis commands in one round trip, against "
-        "Bull Board's 4: the hash, its logs and their count, its children, processed and "
-        "failed children, and every state key that may hold it, so that a job found in two "
-        "states is said so), and its "
-        "JSON.",
-        f"- The job page: {gap('job-page-pooled', 'job-api-pooled')} more than the job API, "
-        "almost all of it Django's template rendering in a thread: the sidebar's 100 queue "
-        "entries (`queues/templatetags/queueboard_sidebar.py`, a `format_html` and an "
-        "`ngettext` per entry, about half of the rendering), the job's tabs and payload "
-        "blocks, the header and its translations.",
-        f"- The queue page likewise: {gap('q-page-pooled', 'q-api-pooled')} more than the "
-        "queue API, rendering the sidebar, the job list and the workers.",
+        "in a thread), done once per session every 2 s per process (`board/auth_cache.py`).",
+        f"- The job API's own work: {gap('job-api', 'floor')} above the floor: the access "
+        "check on the loop (`reading._check`, the kept user is a plain object), one script "
+        "call reading the job (`lua/job.lua`: one round trip and one reply, the hash, its "
+        "logs and their count, its children, processed and failed children, and every state "
+        "key that may hold it, so that a job found in two states is said so; the commands "
+        "inside the script are counted above), and its JSON.",
+        f"- The job page: {gap('job-page', 'job-api')} more than the job API, almost all of "
+        "it Django's template rendering in a thread: the header, tabs and payload blocks of "
+        "the job, the settings panel and navigation of every page, their translations. The "
+        "sidebar's 100 entries are kept rendered by content "
+        "(`queues/templatetags/queueboard_sidebar.py`) and joined, about 0.3 ms.",
+        f"- The queue page likewise: {gap('q-page', 'q-api')} more than the queue API, most "
+        "of it the job list (20 rows through `job_row.html`), then the state tabs, the "
+        "settings panel, the sidebar and the workers.",
     ]
 
 
