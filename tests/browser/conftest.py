@@ -300,18 +300,17 @@ def node_live_worker(node_modules: Path, redis_url: str) -> Iterator[NodeWorker]
     worker.stop()
 
 
-@pytest.fixture(scope="module")
-def rq_board(
-    django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+def board_with_settings(
+    settings_module: str, redis_server: RedisServer, log: Path
 ) -> Iterator[LiveBoard]:
-    """daphne serving the browser tests' board with an RQ backend added."""
+    """daphne serving the browser tests' board under ``settings_module`` (the browser
+    settings plus a backend on the suite's private Redis)."""
     from django.db import connection
 
     port = free_port()
-    log = tmp_path_factory.mktemp("daphne-rq") / "daphne.log"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.rq_server_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "QUEUEBOARD_TEST_DATABASE_URL": database_url(connection.settings_dict),
         "QUEUEBOARD_BROWSER_REDIS_URL": redis_server.url,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -329,3 +328,21 @@ def rq_board(
         yield board
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def rq_board(
+    django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveBoard]:
+    """daphne serving the browser tests' board with an RQ backend added."""
+    log = tmp_path_factory.mktemp("daphne-rq") / "daphne.log"
+    yield from board_with_settings("tests.browser.rq_server_settings", redis_server, log)
+
+
+@pytest.fixture(scope="module")
+def celery_board(
+    django_db_setup: None, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveBoard]:
+    """daphne serving the browser tests' board with a Celery backend added."""
+    log = tmp_path_factory.mktemp("daphne-celery") / "daphne.log"
+    yield from board_with_settings("tests.browser.celery_server_settings", redis_server, log)
