@@ -181,3 +181,16 @@ def test_small_queues_beside_a_big_one_are_counted_exactly_in_the_overview(
     sample_tasks.add.using(queue_name="scale").enqueue(3, 3)
     assert overview(backend, "tiny")[W] == 2  # under KEEP_ROWS: read exactly
     assert overview(backend)[W] == 2  # the kept count of the big queue
+
+
+def test_kept_answers_are_bounded_oldest_dropped_first(
+    backend: Any, big: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed()
+    monkeypatch.setattr(kept, "MAX_ENTRIES", 3)
+    assert counts(backend)[F] == 2
+    for state in (W, C, F):
+        assert page(backend, state).total
+    assert not backend.kept.is_kept(("queue", "scale"))  # the oldest of the four
+    assert all(backend.kept.is_kept(("jobs", "scale", s, 0, 20)) for s in (W, C, F))
+    assert counts(backend)[F] == 2  # read again, exactly

@@ -38,6 +38,8 @@ REFRESH_AFTER = 1.0
 MAX_AGE = 60.0
 #: The background thread rests this many times the cost of each read before the next one.
 REST_RATIO = 1.0
+#: Answers kept at most (pages of many states and depths); beyond, the oldest are dropped.
+MAX_ENTRIES = 256
 
 
 @dataclass
@@ -116,6 +118,9 @@ class Kept:
                 return
             if keep:
                 self._entries[key] = _Entry(value, started, cost, compute)
+                while len(self._entries) > MAX_ENTRIES:
+                    oldest = min(self._entries, key=lambda k: self._entries[k].read_at)
+                    del self._entries[oldest]
             else:
                 self._entries.pop(key, None)
 
@@ -165,4 +170,4 @@ async def _awaited(compute: Callable[[], Awaitable[T]]) -> T:
     return await compute()
 
 
-__all__ = ["KEEP_ROWS", "MAX_AGE", "REFRESH_AFTER", "Kept"]
+__all__ = ["KEEP_ROWS", "MAX_AGE", "MAX_ENTRIES", "REFRESH_AFTER", "Kept"]
