@@ -63,6 +63,17 @@ class Sidebar:
     def shown(self) -> int:
         return sum(len(group.entries) for group in self.groups)
 
+    def content(self) -> tuple[object, ...]:
+        """All the markup shows of it (with the language and mount point): the key under
+        which its rendering is kept (``templatetags/queueboard_sidebar.py``)."""
+        return (
+            self.more,
+            *(
+                (id(group.backend), group.backend.alias, group.problem, tuple(group.entries))
+                for group in self.groups
+            ),
+        )
+
 
 def build_sidebar(
     sections: list[BackendSection], current: tuple[str, str] | None = None, limit: int | None = None

@@ -1,9 +1,12 @@
-"""The sidebar's entries are rendered once per content (``queueboard_sidebar._ENTRIES``) and
-joined on every page: the same markup as rendering them afresh, per language, per current
-queue and per mount point, escaped, and only the entries the viewer may see."""
+"""The sidebar is rendered once per content (``queueboard_sidebar._BLOCKS``), and so is each of
+its entries (``_ENTRIES``), joined on every page: the same markup as rendering them afresh,
+per language, per current queue and per mount point, escaped, and only the entries the viewer
+may see."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +20,7 @@ from queues.reading import BackendSection
 from queues.sidebar import build_sidebar
 from queues.states import JobState
 from queues.templatetags import queueboard_sidebar
-from queues.templatetags.queueboard_sidebar import _entry, sidebar_entries
+from queues.templatetags.queueboard_sidebar import _entry, sidebar_block, sidebar_entries
 from tests.test_sidebar import entries, seed, sidebar_of
 
 
@@ -46,8 +49,51 @@ def afresh(failed: dict[str, int], current: str | None = None) -> str:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache() -> None:
+def empty_cache() -> Iterator[None]:
+    """Empty kept markup, in English whatever an earlier test left active."""
     queueboard_sidebar._ENTRIES.clear()
+    queueboard_sidebar._BLOCKS.clear()
+    with translation.override("en"):
+        yield
+
+
+def block(failed: dict[str, int], current: str | None = None) -> str:
+    return sidebar_block(build_sidebar([section(failed)], ("tasks", current) if current else None))
+
+
+def test_the_block_is_rendered_once_per_content() -> None:
+    first = block({"emails": 2, "zeta": 1}, "emails")
+    assert block({"emails": 2, "zeta": 1}, "emails") is first
+    assert (
+        '<aside id="qb-sidebar"' in first and rendered({"emails": 2, "zeta": 1}, "emails") in first
+    )
+    assert block({"emails": 3, "zeta": 1}, "emails") is not first
+    assert block({"emails": 2, "zeta": 1}, "zeta") is not first
+    with translation.override("de"):
+        assert block({"emails": 2, "zeta": 1}, "emails") != first
+    set_script_prefix("/ops/")
+    try:
+        assert 'href="/ops/' in block({"emails": 2, "zeta": 1}, "emails")
+    finally:
+        set_script_prefix("/")
+
+
+def test_a_block_made_for_another_backend_object_is_not_taken() -> None:
+    """A backend made anew (settings changed) may get the address of the old one, which the
+    content names it by: the kept block's weak references tell them apart."""
+    first = block({"emails": 2})
+    ((key, (_refs, html)),) = queueboard_sidebar._BLOCKS.items()
+    other = type(backends["tasks"])("tasks", {})  # another object than the one rendered for
+    queueboard_sidebar._BLOCKS[key] = ((weakref.ref(other),), html)
+    again = block({"emails": 2})
+    assert again is not first and again == first
+
+
+def test_the_kept_blocks_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queueboard_sidebar, "BLOCKS_KEPT", 3)
+    for n in range(10):
+        block({f"q{n}": n})
+    assert len(queueboard_sidebar._BLOCKS) <= 3
 
 
 def test_kept_entries_are_the_markup_rendered_afresh() -> None:

@@ -1,17 +1,26 @@
-"""The sidebar's entries, built in one go: 500 entries through the template engine cost tens of
-milliseconds on every page, the same markup in Python a few; and each entry's markup is kept by
-content, so a page whose sidebar did not change since the last one joins kept strings."""
+"""The sidebar, kept rendered by content: the same queues with the same counts (the overview's
+snapshot, shared by every page for ``COUNTS_CACHE_SECONDS``) give the same markup, so a page
+takes the kept block instead of rendering it again. Its entries are built in one go (500
+entries through the template engine cost tens of milliseconds, the same markup in Python a
+few), each entry kept by content too, so a sidebar where one count changed joins kept strings.
+
+Nothing of who looks is in the markup but the entries, which are chosen for the viewer before
+(``reading.overview_sections``); every variable part is escaped."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from django import template
+from django.template.loader import get_template
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ..backends.queue_display import QueueDisplay, queue_display
+from ..sidebar import Sidebar
 from ..sidebar_count import sidebar_count
 from ..visible import visible_html, visible_text
 
@@ -55,3 +64,27 @@ def sidebar_entries(group: Any) -> SafeString:
             found = _ENTRIES[key] = _entry(alias, display, entry.url, entry.failed, entry.current)
         items.append(found)
     return mark_safe("\n".join(items))  # noqa: S308 - every variable part is escaped in _entry
+
+
+#: (sidebar content, language, mount point) -> (its backends, the rendered sidebar); emptied
+#: when full. The content names each backend by ``id()``; the weak references tell a backend
+#: made anew at the same address (settings changed) from the one the markup was made for.
+_BLOCKS: dict[tuple[object, ...], tuple[tuple[weakref.ref[Any], ...], SafeString]] = {}
+BLOCKS_KEPT = 256
+
+
+@register.simple_tag
+def sidebar_block(sidebar: Sidebar) -> SafeString:
+    """``queues/partials/sidebar_block.html`` for ``sidebar``, rendered once per content."""
+    key = (sidebar.content(), get_language(), get_script_prefix(), get_urlconf())
+    found = _BLOCKS.get(key)
+    if found is not None and all(
+        ref() is group.backend for ref, group in zip(found[0], sidebar.groups, strict=True)
+    ):
+        return found[1]
+    if len(_BLOCKS) >= BLOCKS_KEPT:
+        _BLOCKS.clear()
+    html = get_template("queues/partials/sidebar_block.html").render({"sidebar": sidebar})
+    block = mark_safe(html)  # noqa: S308 - rendered by the template engine
+    _BLOCKS[key] = (tuple(weakref.ref(group.backend) for group in sidebar.groups), block)
+    return block
