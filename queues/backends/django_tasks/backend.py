@@ -158,7 +158,7 @@ class DjangoTasksBackend(
         self.task_backend: str = str(self.options.get("task_backend") or "default")
         self.database: str | None = self.options.get("database") or None
         #: Reads of a big table kept and refreshed in the background (``kept.py``).
-        self.kept = Kept()
+        self.kept = Kept(prepare=self._background_session)
 
     # -- configuration ---------------------------------------------------------------------------
 
@@ -394,6 +394,15 @@ class DjangoTasksBackend(
             else rows.filter(queue_name=name)
         )
         return rows.using(self.database) if self.database else rows
+
+    def _background_session(self) -> None:
+        """In the kept reads' thread, on its own connection: a PostgreSQL scan of a big queue
+        runs without parallel workers, so it takes one CPU of the server, not all, and the
+        requests meanwhile are not slowed down by it."""
+        connection = connections[self.database or "default"]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET max_parallel_workers_per_gather = 0")
 
     async def _queue_exists(self, queue_rows: QuerySet[DBTaskResult], name: str) -> bool:
         return name in self.declared_queues() or await queue_rows.aexists()

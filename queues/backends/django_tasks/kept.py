@@ -53,7 +53,10 @@ class _Entry:
 class Kept:
     """The kept reads of one backend (per process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prepare: Callable[[], None] | None = None) -> None:
+        #: Called in the background thread before its reads (``DjangoTasksBackend`` keeps a
+        #: PostgreSQL scan there to one CPU of the server: no parallel workers).
+        self._prepare = prepare
         self._entries: dict[Hashable, _Entry] = {}
         self._wanted: dict[Hashable, None] = {}  # in order, each key once
         self._lock = threading.Lock()
@@ -137,6 +140,8 @@ class Kept:
         from django.db import connections
 
         try:
+            if self._prepare is not None:
+                self._prepare()
             while True:
                 with self._lock:
                     if not self._wanted:
