@@ -201,7 +201,11 @@ if os.environ.get("CHANNEL_REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["CHANNEL_REDIS_URL"]]},
+            # A read timeout above channels_redis' 5 s wait for a message (redis-py's default
+            # is 5 s: every idle wait would fail; queueboard.W203).
+            "CONFIG": {
+                "hosts": [{"address": os.environ["CHANNEL_REDIS_URL"], "socket_timeout": 10}]
+            },
         }
     }
 else:

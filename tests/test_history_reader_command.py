@@ -36,7 +36,7 @@ def test_counts_with_no_viewer(settings: Any, tasks_settings: Any, redis_url: st
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url]},
+            "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 10}]},
         }
     }
     sample_tasks.add.using(queue_name=QUEUE).enqueue(0, 0)
