@@ -18,8 +18,11 @@ Views, ours (page and API) against the request Bull Board's UI makes for the sam
 
 Each target has its own keep-alive connection; warm-up requests first (with ``INFO
 commandstats`` read around each target's block: Redis commands per request), then timed
-requests, sequential and interleaved (one request to each target in turn, round after round),
-so that noise from other work on the machine falls on every target alike. Medians and p95.
+requests, sequential and interleaved (one request to each target in turn, round after round,
+in an order shuffled each round with a fixed seed), so that noise from other work on the
+machine falls on every target alike, and so does the board's refresh of its kept counts (once a
+second, paid by whichever request comes first after it is due: without the shuffle, always the
+ones that follow Bull Board's slowest requests). Medians and p95.
 
 Targets (issue 16, item 6): the overview and the queue view, page and API, at most one tenth of
 Bull Board's time; the job view and its API at most Bull Board's. ``--check`` exits with status
@@ -34,6 +37,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -256,8 +260,10 @@ def measure(
             target.delta = common.stats_delta(before, common.commandstats(stats))
             target.usec = (common.server_usec(stats) - usec) / args.warmup
     with common.step(f"timing {args.requests} rounds of one request to each target"):
+        order, shuffle = list(chosen), random.Random(16).shuffle
         for _ in range(args.requests):
-            for target in chosen:
+            shuffle(order)
+            for target in order:
                 started = time.perf_counter()
                 status, body = clients[target.key].get(target.path)
                 target.times.append(time.perf_counter() - started)
@@ -363,8 +369,9 @@ def main() -> None:
             f"loopback: {args.warmup} warm-up requests per target, then {args.requests} timed "
             "rounds of one request to each target in turn (sequential, never concurrent; "
             "interleaved so that noise from other work on the machine falls on every target "
-            "alike). Time = client-side wall time from sending the request to reading the whole "
-            "body.",
+            "alike; in an order shuffled each round, so that the board's refresh of its kept "
+            "counts, once a second, falls on every target alike too). Time = client-side wall "
+            "time from sending the request to reading the whole body.",
             "",
             "- Queueboard: the standalone board (`board.asgi`, settings `bench/bench_settings.py`: "
             "only the BullMQ backend, DEBUG off) under one daphne process, SQLite session store, "
