@@ -84,6 +84,7 @@ async def latency(
     events: int,
     interval: float,
     board_pid: int,
+    listener: Any = None,
 ) -> tuple[list[float], float, float]:
     """Latencies (ms) of every delivery, and the board's and the clients' CPU share (%) while
     the events were sent."""
@@ -96,7 +97,8 @@ async def latency(
     for _ in range(clients):
         sockets.append(await WsClient.connect(url, cookie=f"sessionid={cookie}"))
     arrivals: list[dict[int, float]] = [{} for _ in sockets]
-    tasks = [asyncio.create_task(listen(s, a)) for s, a in zip(sockets, arrivals, strict=True)]
+    hear = listener or listen
+    tasks = [asyncio.create_task(hear(s, a)) for s, a in zip(sockets, arrivals, strict=True)]
     await asyncio.sleep(3.0)  # snapshots are in, watches announced
     sent = []
     wall, board_cpu, clients_cpu = time.monotonic(), cpu_seconds(board_pid), time.process_time()

@@ -1,0 +1,194 @@
+"""Live updates at 1,000 viewers (issue 16 item 5): event-to-client latency at 1,000 WebSocket
+clients and 10 events/s on one daphne process, with the board's CPU; then two board processes
+behind channels_redis, and the Redis load they make with 0 to 1,000 viewers spread over both.
+
+The data and the producer are ``run.py``'s: 100 BullMQ queues plus a queue "probe" whose jobs a
+Python bullmq producer gives ``updateProgress({"t": <microseconds since the epoch>})``, each
+event on another of 10 jobs so that none is coalesced. The clients run in this process (one
+asyncio loop) and share the machine's 2 cores with the board; each notes when a frame holding
+the stamp arrives (a search of the frame's text, no JSON decoding, so that 10,000 frames a
+second cost the clients as little as can be). The board is the standalone board
+(``bench/live/settings.py``: BullMQ backend only, the per-user socket cap lifted, every client
+is the same staff user).
+
+1. One daphne process, in-memory channel layer: 1,000 clients, an event every 0.1 s.
+   Target: p95 ≤ 100 ms.
+2. Two daphne processes on one channels_redis layer (``CHANNEL_REDIS_URL``, the same private
+   redis-server), 0, 2, 200 and 1,000 overview viewers split evenly between them, no job
+   activity: Redis commands per second (``INFO commandstats`` deltas; discovery's periodic
+   rescan shown apart). Target: flat in viewers.
+
+    python bench/live/thousand.py [--clients 1000] [--events 100] [--window 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+import run
+from run import DISCOVERY_COMMANDS, STAMP, percentile
+
+from tests.live_ws_client import Closed, WsClient
+
+TARGET_P95_MS = 100.0
+VIEWERS = (0, 2, 200, 1000)
+
+
+async def listen_raw(client: WsClient, arrivals: dict[int, float]) -> None:
+    """The arrival of each stamp, found in the frame's text as sent."""
+    while True:
+        try:
+            message = await client.recv()
+        except Closed:
+            return
+        now = time.time()
+        for stamp in STAMP.findall(message):
+            arrivals.setdefault(int(stamp), now)
+
+
+async def spread_load(
+    ports: list[int], cookie: str, redis_url: str, viewers: int, window: float
+) -> tuple[float, float]:
+    """Commands per second with ``viewers`` overview sockets split over the boards' ports."""
+    import redis
+
+    stats = redis.Redis.from_url(redis_url)
+    sockets = []
+    for n in range(viewers):
+        url = f"ws://127.0.0.1:{ports[n % len(ports)]}/ws/"
+        sockets.append(await WsClient.connect(url, cookie=f"sessionid={cookie}"))
+    drains = [asyncio.create_task(run._drain(s)) for s in sockets]
+    await asyncio.sleep(8.0 if viewers else 40.0)  # snapshots done / the idle readers stopped
+    before = common.commandstats(stats)
+    await asyncio.sleep(window)
+    delta = common.stats_delta(before, common.commandstats(stats))
+    for s in sockets:
+        await s.close()
+    for task in drains:
+        task.cancel()
+    await asyncio.gather(*drains, return_exceptions=True)
+    stats.close()
+    discovery = sum(delta.get(name, 0) for name in DISCOVERY_COMMANDS)
+    return sum(delta.values()) / window, discovery / window
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--window", type=float, default=20.0)
+    args = parser.parse_args()
+    with common.Stack() as stack:
+        server = common.start_redis(stack)
+        names = [f"q{n:03d}" for n in range(run.QUEUES)]
+        with common.step(f"seeding {run.QUEUES} queues"):
+            common.seed_queues(server.url, names, run.PER_STATE)
+        db = Path(tempfile.mkdtemp(prefix="qb-bench-live-1000-")) / "db.sqlite3"
+        env = {**common.board_env(server.url, db), "QUEUEBOARD_LIVE_JSON": "{}"}
+        cookie = common.prepare_database(env)
+        port, board_pid = run.start_daphne(stack, env)
+        with common.step(f"latency with {args.clients} clients, an event every {args.interval} s"):
+            times, board_share, clients_share = asyncio.run(
+                run.latency(
+                    port,
+                    cookie,
+                    server.url,
+                    args.clients,
+                    args.events,
+                    args.interval,
+                    board_pid,
+                    listener=listen_raw,
+                )
+            )
+        layered = {**env, "CHANNEL_REDIS_URL": server.url.rsplit("/", 1)[0] + "/1"}
+        ports = [run.start_daphne(stack, layered)[0] for _ in range(2)]
+        load = []
+        for viewers in VIEWERS:
+            with common.step(f"Redis load with {viewers} viewers on two boards"):
+                load.append(
+                    (
+                        viewers,
+                        *asyncio.run(spread_load(ports, cookie, server.url, viewers, args.window)),
+                    )
+                )
+
+        p95 = percentile(times, 0.95)
+        expected = args.clients * args.events
+        steady = {v: rate - d for v, rate, d in load}
+        flat = max(steady[v] for v in VIEWERS if v) - min(steady[v] for v in VIEWERS if v)
+        sections = [
+            "## What was measured",
+            "",
+            __doc__.split("\n\n", 1)[1].split("    python")[0].strip(),
+            "",
+            "## Event to client, one daphne process",
+            "",
+            *common.table(
+                [
+                    "events / s",
+                    "clients",
+                    "deliveries",
+                    "p50 ms",
+                    "p95 ms",
+                    "max ms",
+                    "board CPU %",
+                    "clients CPU %",
+                ],
+                [
+                    [
+                        f"{1 / args.interval:g}",
+                        args.clients,
+                        f"{len(times):,} of {expected:,}",
+                        f"{statistics.median(times):.1f}",
+                        f"{p95:.1f}",
+                        f"{max(times):.1f}",
+                        f"{board_share:.0f}",
+                        f"{clients_share:.0f}",
+                    ]
+                ],
+            ),
+            "",
+            f"Target p95 ≤ {TARGET_P95_MS:g} ms at {args.clients:,} clients and "
+            f"{1 / args.interval:g} events/s: "
+            + ("**met**" if p95 <= TARGET_P95_MS and len(times) == expected else "**not met**")
+            + f" ({p95:.1f} ms). CPU: 100 % is one core; the clients share the machine with the "
+            "board, so their CPU is taken from what the board could use.",
+            "",
+            "## Redis commands per second, two board processes on channels_redis",
+            "",
+            *common.table(
+                [
+                    "viewers (split over 2 boards)",
+                    "commands / s",
+                    "of which discovery's rescan",
+                    "without the rescan",
+                ],
+                [[v, f"{rate:.1f}", f"{d:.1f}", f"{rate - d:.1f}"] for v, rate, d in load],
+            ),
+            "",
+            "Target: flat in viewers (without the rescan, 2 to 1,000 viewers within 10 % or 5 "
+            "commands/s): "
+            + ("**met**" if flat <= max(0.1 * steady[2], 5) else "**not met**")
+            + f" (spread {flat:.1f} commands/s). Each process runs its own reader (one XREAD a "
+            "second, a count resync every 5 s) and its own channel-layer receive loop; viewers "
+            "add sockets, not reads. With 0 viewers no reader runs.",
+        ]
+        path = common.write_result(
+            "live_thousand", "Live updates at 1,000 viewers", sections, server.url
+        )
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
