@@ -107,10 +107,8 @@ def test_big_queue_counts_are_kept_then_refreshed_in_the_background(
     monkeypatch.setattr(kept, "REFRESH_AFTER", 0.0)
     assert counts(backend)[W] == 2
     backend.kept.wait()
-    assert counts(backend)[W] == page(backend, W).total == 3
-    assert overview(backend)[W] == 2
-    backend.kept.wait()
-    assert overview(backend)[W] == 3
+    # The queue's counts are the overview's kept ones: one background read for both.
+    assert counts(backend)[W] == page(backend, W).total == overview(backend)[W] == 3
     assert str(added.id) in [job.id for job in page(backend, W).jobs]
 
 

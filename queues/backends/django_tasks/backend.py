@@ -239,14 +239,25 @@ class DjangoTasksBackend(
 
     async def get_queue(self, name: str) -> QueueSummary:
         with self._database_errors():
-            counts = await self.kept.read(
-                ("queue", name), lambda: self._queue_counts(name), _many_rows
-            )
+            counts = self._kept_counts(name)
+            if counts is None:
+                counts = await self.kept.read(
+                    ("queue", name), lambda: self._queue_counts(name), _many_rows
+                )
         if counts is None:
             if name not in self.declared_queues():
                 raise QueueNotFound(self.alias, name)
             counts = {}
         return self._summary(name, counts)
+
+    def _kept_counts(self, name: str) -> dict[JobState, int] | None:
+        """A big queue's kept counts: from the kept counts of all queues when they hold it (one
+        background read for the overview and the queue), else its own; None for a small queue."""
+        every = self.kept.peek(("queues",))
+        if every is not None and _many_rows(every.get(name)):
+            return dict(every[name])
+        found: dict[JobState, int] | None = self.kept.peek(("queue", name))
+        return found
 
     async def _queue_counts(self, name: str) -> dict[JobState, int] | None:
         """Rows of the queue per state (None: it has no rows), through its ``queue_name`` index."""
@@ -272,7 +283,7 @@ class DjangoTasksBackend(
         with self._database_errors():
             # A queue whose counts are kept (KEEP_ROWS rows or more): the tab's total is its
             # kept count, as on the tab itself, and its page is kept too.
-            counts = self.kept.peek(("queue", query.queue))
+            counts = self._kept_counts(query.queue)
             if counts is not None:
                 total = counts.get(query.state, 0)
                 key = ("jobs", query.queue, query.state, start, query.per_page)
@@ -331,7 +342,7 @@ class DjangoTasksBackend(
         with self._database_errors():
             queue_rows = self._queue_rows(query.queue)
             rows = queue_rows.filter(condition) if condition is not None else queue_rows.none()
-            kept_counts = self.kept.peek(("queue", query.queue))  # a big queue's (kept.py)
+            kept_counts = self._kept_counts(query.queue)  # a big queue's (kept.py)
             in_state = (
                 kept_counts.get(query.state, 0) if kept_counts is not None else await rows.acount()
             )

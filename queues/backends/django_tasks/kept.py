@@ -98,10 +98,16 @@ class Kept:
         return key in self._entries
 
     def peek(self, key: Hashable) -> Any:
-        """The kept answer of ``key`` when there is one not older than ``MAX_AGE``, else None."""
+        """The kept answer of ``key`` when there is one not older than ``MAX_AGE``, else None;
+        like ``read``, one older than ``REFRESH_AFTER`` is read again in the background."""
         entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry.read_at > MAX_AGE:
+        if entry is None:
             return None
+        age = time.monotonic() - entry.read_at
+        if age > MAX_AGE:
+            return None
+        if age >= REFRESH_AFTER:
+            self._want(key)
         return entry.value
 
     # -- inside ---------------------------------------------------------------------------------
