@@ -32,12 +32,17 @@ def live(settings: Any, bullmq_settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def moves_heard(
-    cookie: str, redis_url: str, leaf: str | Callable[[], str], wait: float
+    cookie: str,
+    redis_url: str,
+    leaf: str | Callable[[], str],
+    wait: float,
+    settle: float = 0.5,
 ) -> list[str]:
     """The flow keys a leaf's page is told of in ``wait`` s while a worker runs flow-b's jobs.
 
     ``leaf`` a callable: the reader starts first (an overview lists the queues of that time),
-    then the callable makes the flow and names its leaf.
+    then the callable makes the flow and names its leaf. ``settle``: seconds between the
+    page's snapshot and the worker's start.
     """
 
     async def scenario() -> list[str]:
@@ -56,7 +61,7 @@ def moves_heard(
         try:
             assert (await comm.connect(timeout=5))[0]
             await receive_until(comm, lambda m: 'id="job-state"' in m.get("content", ""))
-            await asyncio.sleep(0.5)  # the watch reaches the reader
+            await asyncio.sleep(settle)  # the watch reaches the reader
 
             async def work(job: Any, token: str) -> Any:
                 return "done"
@@ -102,6 +107,28 @@ def test_a_flow_page_hears_queues_made_after_the_reader_listed_the_queues(
         return str(made["leaves"][0])
 
     heard = moves_heard(session_cookie(staff_user), redis_url, make_flow, 4)
+    middle = {groups.flow_node_key("bullmq", "flow-b", made[name]) for name in ("mid1", "mid2")}
+    assert middle & set(heard)
+
+
+def test_moves_made_before_the_reader_follows_the_flows_queue_are_heard(
+    live: Any,
+    settings: Any,
+    staff_user: Any,
+    redis_url: str,
+    node_produce: Callable[[str], dict[str, Any]],
+) -> None:
+    """The worker runs flow-b's jobs as soon as the page has its snapshot, well before the
+    reader's next poll takes up flow-b (3 s): the reader reads flow-b's stream from before the
+    page was read, so the tree still hears its middle jobs move."""
+    use_live(settings, poll=3.0)
+    made: dict[str, Any] = {}
+
+    def make_flow() -> str:
+        made.update(node_produce("deep-flow"))
+        return str(made["leaves"][0])
+
+    heard = moves_heard(session_cookie(staff_user), redis_url, make_flow, 6, settle=0)
     middle = {groups.flow_node_key("bullmq", "flow-b", made[name]) for name in ("mid1", "mid2")}
     assert middle & set(heard)
 

@@ -95,6 +95,10 @@ class Watched(Protocol):
         """(queue, job id) of the job pages open."""
         ...
 
+    def flows(self) -> set[str]:
+        """Queues followed for the flow trees of the job pages open (also in ``queues``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class FeedOptions:

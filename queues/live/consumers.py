@@ -57,6 +57,7 @@ from .options import LiveOptions
 from .origin import origin_allowed
 from .publisher import ADDED_MESSAGE, JOB_MESSAGE, QUEUE_MESSAGE, RESYNC_MESSAGE
 from .sessions import LOGOUT_MESSAGE, session_digest, session_users
+from .watches import FLOW
 
 logger = logging.getLogger("queues.live")
 T = TypeVar("T")
@@ -567,7 +568,11 @@ class JobConsumer(LiveConsumer):
         names = sorted(tree.root.queues())[:MAX_FLOW_QUEUES]
         backend, user = self.backend, self.user
         shown = await access(user, lambda: visible_queue_names(user, backend, names))
-        self.also_watched = tuple((backend.alias, name, None) for name in sorted(shown))
+        # Watched as queues (their moves reach the tree) and as a flow's (read from the moment
+        # the page was read, not from when the reader takes them up).
+        self.also_watched = tuple(
+            (backend.alias, name, job) for name in sorted(shown) for job in (None, FLOW)
+        )
         wanted = [groups.queue_group(backend.alias, name) for name in sorted(shown)]
         wanted = [group for group in wanted if group not in self.groups_joined]
         if wanted:

@@ -50,6 +50,9 @@ class WatchedBy:
     def jobs(self) -> set[tuple[str, str]]:
         return self.watches.jobs(self.alias)
 
+    def flows(self) -> set[str]:
+        return self.watches.flows(self.alias)
+
 
 @dataclass
 class QueueChanges:

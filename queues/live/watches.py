@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+#: The "job" of a watch on a queue followed for a job page's flow tree (not a page of its own).
+FLOW = ""
+
 
 class Watches:
     def __init__(self, ttl: float) -> None:
@@ -23,4 +26,10 @@ class Watches:
         return {queue for a, queue, job in self._live() if a == alias and job is None}
 
     def jobs(self, alias: str) -> set[tuple[str, str]]:
-        return {(queue, job) for a, queue, job in self._live() if a == alias and job is not None}
+        return {
+            (queue, job) for a, queue, job in self._live() if a == alias and job not in (None, FLOW)
+        }
+
+    def flows(self, alias: str) -> set[str]:
+        """Queues followed for the flow trees of job pages (they are in ``queues`` too)."""
+        return {queue for a, queue, job in self._live() if a == alias and job == FLOW}

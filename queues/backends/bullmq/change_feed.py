@@ -40,6 +40,10 @@ from .reads import read_counts
 if TYPE_CHECKING:
     from .backend import BullMQBackend
 
+#: Seconds added to a poll and a read's wait when a newly watched queue's stream is read from
+#: the recent past (``_follow``).
+LOOKBACK_MARGIN = 2.0
+
 
 class BullMQChangeFeedMixin:
     """``change_feed`` for ``BullMQBackend``."""
@@ -105,7 +109,12 @@ class BullMQChangeFeed:
                 events += await self._flushed(client, batch)
                 last_flush = time.monotonic()
             if now >= next_poll:
-                await self._follow(client, self._watched_names())
+                pages, jobs = self._watched_names()
+                await self._follow(client, pages)
+                # A job page opened since the last poll follows its flow's queues: their
+                # moves since the page was read count too (the tree is redrawn from them).
+                back = options.poll + options.block + LOOKBACK_MARGIN
+                await self._follow(client, jobs, lookback=back)
                 events += await self._logged(client)
                 next_poll = now + options.poll
             if now >= next_resync:
@@ -122,24 +131,43 @@ class BullMQChangeFeed:
         names = await self.backend.discovery.names(client)
         return [name for name in names if not self.backend.is_queue_hidden(name)]
 
-    def _watched_names(self) -> list[str]:
-        """Queues whose pages (or job pages) viewers have open: a queue created after discovery
-        last ran is followed as soon as someone opens it, not once discovery's cache runs out."""
-        names = self.watched.queues() | {queue for queue, _ in self.watched.jobs()}
-        return sorted(name for name in names if not self.backend.is_queue_hidden(name))
+    def _watched_names(self) -> tuple[list[str], list[str]]:
+        """Queues whose pages viewers have open, and the other queues of the job pages open
+        (their flows' queues too): a queue created after discovery last ran is followed as soon
+        as someone opens it, not once discovery's cache runs out."""
+        flows = self.watched.flows()
+        jobs = {q for q, _ in self.watched.jobs()} | flows
+        pages = self.watched.queues() - flows
+        shown = [
+            sorted(n for n in names if not self.backend.is_queue_hidden(n))
+            for names in (pages, jobs - pages)
+        ]
+        return shown[0], shown[1]
 
-    async def _follow(self, client: redis.asyncio.Redis, names: Iterable[str]) -> None:
-        """Add the events streams of new queues, from their newest entry on."""
+    async def _follow(
+        self, client: redis.asyncio.Redis, names: Iterable[str], *, lookback: float = 0.0
+    ) -> None:
+        """Add the events streams of new queues, from their newest entry on, or with
+        ``lookback`` from that many seconds before now (the server's clock: stream ids are its
+        milliseconds), so that a queue a viewer opened between two polls misses none of the
+        moves since the page was read (moves already shown are told again, which changes
+        nothing)."""
         new = [name for name in names if self._key(name) not in self._streams]
         if not new:
             return
         pipe = client.pipeline(transaction=False)
+        pipe.time()
         for name in new:
             pipe.xrevrange(self._key(name), count=1)
-        for name, newest in zip(new, await pipe.execute(), strict=True):
+        (seconds, micros), *newest_entries = await pipe.execute()
+        since = f"{int(seconds) * 1000 + int(micros) // 1000 - int(lookback * 1000)}-0".encode()
+        for name, newest in zip(new, newest_entries, strict=True):
             key = self._key(name)
             self._streams[key] = name
-            self._ids[key] = newest[0][0] if newest else b"0-0"
+            if not newest:
+                self._ids[key] = b"0-0"
+            else:
+                self._ids[key] = since if lookback else newest[0][0]
 
     def _key(self, name: str) -> bytes:
         return QueueKeys(self.backend.prefix, name).key("events").encode()
