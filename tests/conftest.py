@@ -19,6 +19,16 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test ends in the default language: a test that activates another one (German)
+    would otherwise leave it to whichever test runs next in that thread."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
     """Rate-limit counters (``queues.limits``, in the default cache) start empty in each test
     and are emptied after it: users of different tests share ids and names, and their counts
