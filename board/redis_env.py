@@ -1,4 +1,5 @@
-"""The BullMQ backend's TLS and Sentinel OPTIONS from environment variables (standalone board).
+"""The BullMQ backend's TLS, Sentinel and cluster OPTIONS from environment variables (the
+standalone board).
 
 REDIS_SSL_CA_CERTS        PEM file of the CA that signed the server's certificate (rediss://)
 REDIS_SSL_CERTFILE        the board's client certificate, for a server with tls-auth-clients yes
@@ -6,6 +7,8 @@ REDIS_SSL_KEYFILE         its key
 REDIS_SSL_CHECK_HOSTNAME  "0" to skip the host name check (default on)
 REDIS_SENTINEL_USERNAME   the Sentinels' own user (redis+sentinel:// URLs)
 REDIS_SENTINEL_PASSWORD   the Sentinels' own password
+REDIS_CLUSTER             "1" when REDIS_URL is a node of a Redis Cluster (BULLMQ_PREFIX must
+                          then hold a hash tag, such as "{bull}")
 """
 
 from __future__ import annotations
@@ -31,5 +34,11 @@ def bullmq_connection_options(environ: Mapping[str, str] | None = None) -> dict[
     }
     check = environ.get("REDIS_SSL_CHECK_HOSTNAME")
     if check is not None:
-        options["ssl_check_hostname"] = check.strip().lower() in {"1", "true", "yes", "on"}
+        options["ssl_check_hostname"] = _true(check)
+    if _true(environ.get("REDIS_CLUSTER", "")):
+        options["cluster"] = True
     return options
+
+
+def _true(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}

@@ -12,7 +12,8 @@ SECRET_KEY         required unless DEBUG is on
 ALLOWED_HOSTS      comma separated (default "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS  comma separated origins when served behind a proxy
 DEBUG              "1" to turn on Django's debug mode
-REDIS_SSL_*, REDIS_SENTINEL_*  TLS and Sentinel options of REDIS_URL (board/redis_env.py)
+REDIS_SSL_*, REDIS_SENTINEL_*, REDIS_CLUSTER  TLS, Sentinel and cluster options of REDIS_URL
+                   (board/redis_env.py)
 CHANNEL_REDIS_URL  Redis for channels_redis (several board processes); in-memory layer when unset
 QUEUEBOARD_READ_ONLY  "1" to refuse every action on every backend
 QUEUEBOARD_COUNTS_CACHE_SECONDS  seconds the overview's counts are reused (default 1; 0: off)

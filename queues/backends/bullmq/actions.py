@@ -64,11 +64,15 @@ class BullMQActionsMixin:
     async def queue_step(
         self, queue: str, action: QueueAction, params: QueueActionParams, batch_size: int
     ) -> ActionOutcome:
-        client = self.pool.get().redis
         keys = QueueKeys(self.prefix, queue)
-        try:
+
+        async def once() -> ActionOutcome:
+            client = self.pool.get().redis
             with self.pool.translate_errors():
                 return await step(client, keys, action, params, max(int(batch_size), 1))
+
+        try:
+            return await self.pool.through_failover(once)
         except BackendUnavailable as exc:
             raise BackendUnavailable(
                 f"{exc} The batch being sent may or may not have been applied; each batch is "

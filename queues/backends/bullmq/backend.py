@@ -30,6 +30,7 @@ from .acl import BullMQACLMixin
 from .actions import BullMQActionsMixin
 from .change_feed import BullMQChangeFeedMixin
 from .client import ClientPool
+from .cluster import layout_problem
 from .connection import Connection
 from .dead_letters import BullMQDeadLettersMixin
 from .decode import JobDecoder, infer_state, is_queue_record, text
@@ -50,7 +51,7 @@ from .server_details import BullMQServerDetailsMixin
 from .tls import TLS_OPTIONS, tls_failure, tls_problems
 from .totals import BullMQTotalsMixin
 from .url import REFUSAL, UnreadableURL, check_url, describe_url
-from .workers import read_workers, without_workers
+from .workers import client_list, read_workers, without_workers
 
 #: How long ``check()`` waits for the server before warning.
 CHECK_TIMEOUT = 1.0
@@ -106,6 +107,7 @@ class BullMQBackend(
             "connect_timeout",
             "job_schemas",
             "dead_letter_queues",
+            "cluster",
             *TLS_OPTIONS,
             *SENTINEL_OPTIONS,
         }
@@ -134,6 +136,7 @@ class BullMQBackend(
             socket_timeout=_number(self.options.get("socket_timeout"), 5),
             connect_timeout=_number(self.options.get("connect_timeout"), 2),
         )
+        self.pool.layout_problem = layout_problem(self.prefix)
 
     @property
     def queue_list_refreshing(self) -> bool:
@@ -236,7 +239,7 @@ class BullMQBackend(
             client = self.pool.get()
             with self.pool.translate_errors():
                 try:
-                    clients = await client.redis.client_list()
+                    clients = await client_list(client.redis)
                 except redis.ResponseError as exc:
                     message = _(
                         "Redis at {where} refused CLIENT LIST ({error}), so queues without "
@@ -339,6 +342,7 @@ class BullMQBackend(
             names = ", ".join(repr(name) for name in sentinel_given)
             message = f"The Sentinel options ({names}) need a redis+sentinel:// URL."
             messages.append(self._error(message, "E005"))
+        messages += [self._error(problem, "E005") for problem in self._cluster_problems()]
         try:
             client = self.pool.connection.sync_client(
                 socket_timeout=CHECK_TIMEOUT,
@@ -348,13 +352,30 @@ class BullMQBackend(
         except ValueError:  # never its text: it quotes the URL (``url.py``)
             messages.append(self._error(REFUSAL, "E005"))
             return messages
-        warning = _unreachable(client, describe_url(self.url), self.url)
-        if warning:
+        except (redis.RedisError, redis.exceptions.RedisClusterException, OSError) as exc:
+            # The cluster client asks its node for the others as it is made.
+            where = describe_url(self.url)
+            warning = f"The Redis Cluster node at {where} did not answer ({type(exc).__name__})."
             messages.append(self._warning(warning, "W001"))
+            return messages
+        unreachable = _unreachable(client, describe_url(self.url), self.url)
+        if unreachable:
+            messages.append(self._warning(unreachable, "W001"))
         return messages
 
+    def _cluster_problems(self) -> list[str]:
+        value = self.options.get("cluster")
+        if value is None or value is False:
+            return []
+        if value is not True:
+            return ["The 'cluster' option must be True or False."]
+        if is_sentinel_url(self.url) or self.url.lower().startswith("unix:"):
+            return ["The 'cluster' option needs the redis:// (or rediss://) URL of a node."]
+        problem = layout_problem(self.prefix)
+        return [problem] if problem else []
 
-def _unreachable(client: redis.Redis, where: str, url: str) -> str | None:
+
+def _unreachable(client: Any, where: str, url: str) -> str | None:
     """Why the server did not answer a PING within ``CHECK_TIMEOUT``, or ``None``."""
     try:
         client.ping()

@@ -8,12 +8,13 @@ async view in a fresh loop while daphne runs one loop for the process, so client
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 import redis.asyncio
@@ -24,9 +25,12 @@ from redis.backoff import NoBackoff
 
 from ..errors import BackendError, BackendFull, BackendUnavailable
 from .acl import REFUSALS
+from .cluster import FAILOVER_WAIT, UNAVAILABLE
 from .connection import Connection
 from .tls import tls_failure
 from .url import describe_url
+
+T = TypeVar("T")
 
 
 def _lua(name: str) -> str:
@@ -55,6 +59,8 @@ class ClientPool:
     ) -> None:
         self.connection = connection
         self.url = connection.url
+        #: Why the queues cannot be read on this cluster (``cluster.py``), or ``None``.
+        self.layout_problem: str | None = None
         self.socket_timeout = socket_timeout
         self.connect_timeout = connect_timeout
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopClient] = (
@@ -72,6 +78,8 @@ class ClientPool:
         if client is None:
             if not self.url:
                 raise BackendUnavailable(_("The BullMQ backend has no 'url' option configured."))
+            if self.connection.cluster and self.layout_problem:
+                raise BackendUnavailable(self.layout_problem)
             with self.translate_errors():
                 connection = self.connection.async_client(
                     decode_responses=False,
@@ -89,6 +97,20 @@ class ClientPool:
             self._clients[loop] = client
         return client
 
+    async def through_failover(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()``; on a cluster, tried again every half second while it finds the cluster
+        unavailable (a primary failing over), for up to ``FAILOVER_WAIT`` seconds. Only for
+        calls that may be sent twice (a bulk run's batch: each is atomic and takes the jobs
+        still to do, so a batch applied before its reply was lost is not applied again)."""
+        deadline = time.monotonic() + FAILOVER_WAIT
+        while True:
+            try:
+                return await call()
+            except BackendUnavailable:
+                if not self.connection.cluster or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(0.5)
+
     async def close(self) -> None:
         """Close the client of the running loop, if any."""
         client = self._clients.pop(asyncio.get_running_loop(), None)
@@ -100,6 +122,11 @@ class ClientPool:
         """Raise ``BackendUnavailable`` (or ``BackendError``) instead of redis-py's errors."""
         try:
             yield
+        except UNAVAILABLE as exc:
+            message = _("Redis at {where} did not answer ({error}).")
+            raise BackendUnavailable(
+                format_lazy(message, where=self.where, error=_short(exc))
+            ) from exc
         except (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError) as exc:
             failure = tls_failure(self.url, exc)
             if failure is not None:
@@ -132,6 +159,9 @@ class ClientPool:
                 raise BackendUnavailable(
                     format_lazy(message, where=self.where, error=_short(exc))
                 ) from exc
+            message = _("Redis at {where} refused a command ({error}).")
+            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
+        except redis.exceptions.RedisClusterException as exc:  # a command the cluster can't route
             message = _("Redis at {where} refused a command ({error}).")
             raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
         except ValueError as exc:

@@ -15,7 +15,7 @@ the live reader, the workers panel and schedules all reach the same server the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio
@@ -35,6 +35,10 @@ class Connection:
     def sentinel(self) -> SentinelURL | None:
         return parse_sentinel_url(self.url) if is_sentinel_url(self.url) else None
 
+    @property
+    def cluster(self) -> bool:
+        return self.options.get("cluster") is True
+
     def _kwargs(self, **extra: Any) -> dict[str, Any]:
         return {**tls_options(self.url, self.options), **extra}
 
@@ -45,6 +49,12 @@ class Connection:
             from redis.asyncio.sentinel import Sentinel
 
             return sentinel.master(Sentinel, redis.asyncio.Redis, self.options, **kwargs)
+        if self.cluster:
+            from .cluster import async_cluster_client
+
+            prefix = str(self.options.get("prefix") or "bull")
+            # Not a ``redis.asyncio.Redis``, but it answers the same commands for one slot.
+            return cast(Any, async_cluster_client(self.url, prefix, **self._kwargs(**kwargs)))
         return redis.asyncio.Redis.from_url(self.url, **self._kwargs(**kwargs))
 
     def sync_client(self, **kwargs: Any) -> redis.Redis:
@@ -54,4 +64,8 @@ class Connection:
             from redis.sentinel import Sentinel
 
             return sentinel.master(Sentinel, redis.Redis, self.options, **kwargs)
+        if self.cluster:
+            from .cluster import sync_cluster_client
+
+            return cast(Any, sync_cluster_client(self.url, **self._kwargs(**kwargs)))
         return redis.Redis.from_url(self.url, **self._kwargs(**kwargs))

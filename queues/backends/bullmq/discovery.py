@@ -17,6 +17,7 @@ from typing import cast
 
 import redis.asyncio
 
+from .cluster import is_cluster, scan_primaries
 from .kept_queues import KeptQueues
 from .keys import QueueKeys, glob_escape
 
@@ -51,6 +52,12 @@ async def scan_candidates(
     names: set[str] = set()
     escaped = glob_escape(prefix)
     for suffix, key_type in (("meta", "hash"), ("id", "string")):
+        if is_cluster(client):  # every primary, each to the end of its own cursor
+            async for page in scan_primaries(client, f"{escaped}:*:{suffix}", SCAN_COUNT, key_type):
+                names |= candidates_from_keys(page, prefix, suffix)
+                if on_page is not None:
+                    await on_page()
+            continue
         cursor: int = 0
         while True:
             cursor, keys = await client.scan(  # bytes: the pool never decodes

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import redis.asyncio
 import redis.exceptions
 
+from .cluster import ready
+
 logger = logging.getLogger("queues")
 #: Seconds the scan lock lives if its holder never releases it (a scan of 10M keys takes ~10 s).
 LOCK_SECONDS = 300
@@ -74,6 +76,7 @@ class KeptQueues:
         """Replace the kept list with what a full scan begun at ``scanned`` found, atomically."""
         if not self.writable:
             return
+        await ready(client)  # a cluster's transaction: in this loop (cluster.py)
         pipe = client.pipeline(transaction=True)
         pipe.delete(self.key)
         if names:

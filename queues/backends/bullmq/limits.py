@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..limit_types import Deduplication, QueueLimits
+from .cluster import ready
 from .keys import QueueKeys
 
 #: What ``Queue.rateLimit`` writes to the limiter (JavaScript's ``Number.MAX_SAFE_INTEGER``).
@@ -109,6 +110,7 @@ class BullMQLimitsMixin:
             if not dedup_id:
                 return None
             key = keys.key(f"de:{dedup_id}")
+            await ready(client)  # a cluster's transaction: in this loop (cluster.py)
             async with client.pipeline(transaction=True) as pipe:
                 pipe.get(key)
                 pipe.pttl(key)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio
 from redis.exceptions import NoScriptError
+
+from .cluster import is_cluster, ready
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,18 @@ async def send(
         size = chunk or max(len(pending), 1)
         for start in range(0, len(pending), size):
             group = pending[start : start + size]
+            if transaction:
+                await ready(client)
             pipe = client.pipeline(transaction=transaction)
             for index in group:
                 for call in units[index]:
                     if call.script is None:
                         pipe.execute_command(*call.parts)
-                    else:
-                        pipe.evalsha(call.script.sha, len(call.parts), *call.parts, *call.argv)
+                    else:  # as ``pipe.evalsha`` sends it (which a cluster pipeline refuses)
+                        sha = call.script.sha
+                        pipe.execute_command(
+                            "EVALSHA", sha, len(call.parts), *call.parts, *call.argv
+                        )
             replies = await pipe.execute(raise_on_error=False)
             position = 0
             for index in group:
@@ -62,6 +70,9 @@ async def send(
         if not pending or attempt:
             break
         missing = {c.script for i in pending for c in units[i] if c.script is not None}
+        if is_cluster(client):  # SCRIPT LOAD goes to every primary; a cluster pipeline refuses it
+            await asyncio.gather(*(client.script_load(script.script) for script in missing))
+            continue
         loader = client.pipeline(transaction=False)
         for script in missing:
             loader.script_load(script.script)

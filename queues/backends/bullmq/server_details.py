@@ -16,6 +16,7 @@ import redis
 from django.utils.text import format_lazy
 
 from ..server_types import REFUSED_MESSAGE, KeyCount, ServerDetails, ServerDetailsRefused
+from .cluster import home_node, is_cluster, node_reply
 
 #: Keys ``SCAN`` looks at per call, and in all per request.
 SCAN_STEP = 1000
@@ -53,18 +54,27 @@ class BullMQServerDetailsMixin:
     async def server_details(self) -> ServerDetails:
         client = self.pool.get().redis
         with self.pool.translate_errors():
+            # On a cluster: the primary of the prefix's slot, which holds every queue.
+            node = await home_node(client) if is_cluster(client) else None
             try:
-                async with client.pipeline(transaction=False) as pipe:
-                    for section in _SECTIONS:
-                        pipe.info(section)
-                    pipe.dbsize()
-                    *sections, total = await pipe.execute()
+                if node is None:
+                    async with client.pipeline(transaction=False) as pipe:
+                        for section in _SECTIONS:
+                            pipe.info(section)
+                        pipe.dbsize()
+                        *sections, total = await pipe.execute()
+                else:  # a cluster pipeline refuses INFO: one call each, on that node
+                    sections = [
+                        node_reply(await client.info(section, target_nodes=node), node)
+                        for section in _SECTIONS
+                    ]
+                    total = node_reply(await client.dbsize(target_nodes=node), node)
             except redis.ResponseError as exc:
                 if _refused(exc):
                     message = format_lazy(REFUSED_MESSAGE, error=str(exc)[:200])
                     raise ServerDetailsRefused(message) from exc
                 raise
-            keys = await self._count_prefix_keys(client, int(total))
+            keys = await self._count_prefix_keys(client, int(total), node)
         info: dict[str, Any] = {}
         for section in sections:
             info.update(section)
@@ -84,12 +94,14 @@ class BullMQServerDetailsMixin:
             prefix=self.prefix,
         )
 
-    async def _count_prefix_keys(self, client: Any, total: int) -> KeyCount:
+    async def _count_prefix_keys(self, client: Any, total: int, node: Any = None) -> KeyCount:
         head = f"{self.prefix}:".encode()
         cursor: Any = 0
         seen = matched = 0
+        where = {} if node is None else {"target_nodes": node}
         while True:
-            cursor, batch = await client.scan(cursor=cursor, count=SCAN_STEP)
+            cursor, batch = await client.scan(cursor=cursor, count=SCAN_STEP, **where)
+            cursor = node_reply(cursor, node) if node is not None else cursor
             seen += len(batch)
             matched += sum(
                 1

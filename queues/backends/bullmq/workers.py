@@ -1,4 +1,4 @@
-"""The workers connected to a BullMQ queue, from one ``CLIENT LIST``.
+"""The workers connected to a BullMQ queue, from one ``CLIENT LIST`` (one per node on a cluster).
 
 A worker names its Redis connections after its queue, and the two clients do it differently
 (``shared/reference/bullmq-data-model.md``): Node writes ``<prefix>:<base64(queue)>`` and
@@ -16,6 +16,7 @@ from typing import Any
 import redis.asyncio
 
 from ..types import WorkerInfo
+from .cluster import client_list_everywhere, is_cluster
 
 WORKER_SUFFIX = ":w:"
 
@@ -61,8 +62,15 @@ def group_workers(
     ]
 
 
+async def client_list(client: redis.asyncio.Redis) -> list[Any]:
+    """The server's ``CLIENT LIST``; on a cluster, every node's."""
+    if is_cluster(client):
+        return await client_list_everywhere(client)  # type: ignore[arg-type]
+    return list(await client.client_list())
+
+
 async def read_workers(client: redis.asyncio.Redis, prefix: str, queue: str) -> list[WorkerInfo]:
-    return group_workers(await client.client_list(), prefix, queue)
+    return group_workers(await client_list(client), prefix, queue)
 
 
 def served_roots(clients: Iterable[Mapping[str, Any]], prefix: str) -> set[str]:
