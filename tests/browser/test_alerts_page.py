@@ -89,8 +89,12 @@ def test_the_alerts_page_in_both_themes_and_every_width(
         viewer.goto(alerts_board.url + "/")
         board.goto("/alerts/")
         firing = board.page.locator("section.qb-alert-rule", has_text="failures").first
+        events = board.page.locator("table.qb-alert-events tbody tr")
+        backlog = events.filter(has_text="backlog of the shop")
+        # Both rules fire in one evaluation, but their events are written one after the other:
+        # a page read between the two shows one of them. Wait for both.
         for _ in range(120):
-            if firing.get_by_text("Firing for 1 queue").count():
+            if firing.get_by_text("Firing for 1 queue").count() and backlog.count() >= 3:
                 break
             board.page.wait_for_timeout(250)
             board.goto("/alerts/")
@@ -98,7 +102,6 @@ def test_the_alerts_page_in_both_themes_and_every_width(
         expect(firing.get_by_text("Firing for 1 queue")).to_be_visible()
         # The two seeded events and both rules of this queue firing (the board-wide rules may
         # add their own rows, from what other tests left).
-        events = board.page.locator("table.qb-alert-events tbody tr")
         expect(events.filter(has_text="failures")).to_have_count(1)
         expect(events.filter(has_text="backlog of the shop")).to_have_count(3)
         for width in WIDTHS:
