@@ -29,7 +29,7 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 #: A target's verdict as the benchmarks write it.
 MISSED = re.compile(r"\*\*not met\*\*|\bNOT met\b", re.IGNORECASE)
-MET = re.compile(r"\*\*met\*\*|[—:]\s+met\b")
+MET = re.compile(r"\*\*met\*\*|[—:]\s+met\b|\|\s*met\s*\|")
 #: A file's own verdict ("Target: **met**", "All targets: **not met**", "Overall: …"): where a
 #: file has one, it decides, and the lines above it (comparisons shown for reference) do not.
 SUMMARY = re.compile(r"^[-\s]*(Target|All targets|Overall)\b", re.IGNORECASE)
