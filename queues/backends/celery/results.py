@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickletools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,9 +95,28 @@ def state_of(status: str | None) -> JobState | None:
     return STATUS_STATES.get(status, JobState.ACTIVE)
 
 
-def detail(backend: str, queue: str, task_id: str, stored: StoredResult) -> JobDetail:
+@dataclass(frozen=True)
+class ParsedResult:
+    """A stored result read once: its bytes, its fields and what could not be read."""
+
+    stored: StoredResult
+    meta: Mapping[str, Any]
+    problems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, stored: StoredResult) -> ParsedResult:
+        meta, problems = meta_of(stored)
+        return cls(stored, meta, problems)
+
+    @property
+    def queue(self) -> str | None:
+        """The queue the result names (``result_extended``), or None when it names none."""
+        return _text(self.meta.get("queue"))
+
+
+def detail(backend: str, queue: str, task_id: str, parsed: ParsedResult) -> JobDetail:
     """The job page of ``task_id`` from its stored result."""
-    meta, problems = meta_of(stored)
+    stored, meta, problems = parsed.stored, parsed.meta, parsed.problems
     status = _text(meta.get("status"))
     state = state_of(status)
     notes = list(problems)
@@ -138,12 +158,6 @@ def detail(backend: str, queue: str, task_id: str, stored: StoredResult) -> JobD
         extra=_extra(status, meta),
         problems=tuple(notes),
     )
-
-
-def named_queue(stored: StoredResult) -> str | None:
-    """The queue the result names (``result_extended``), or None when it names none."""
-    meta, _problems = meta_of(stored)
-    return _text(meta.get("queue"))
 
 
 def _arguments(meta: Mapping[str, Any]) -> Payload:
