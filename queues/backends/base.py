@@ -352,6 +352,15 @@ class QueueBackend(JobChangesInterface, LimitsInterface, ServerDetailsInterface,
             _("{backend} counts these jobs but cannot list them."), backend=self.label
         )
 
+    def unlisted_page(self, query: JobQuery, summary: QueueSummary) -> JobPage | None:
+        """The page of ``query`` when its state is only counted (no rows, its count in
+        ``summary``, the reason), else None: list it."""
+        reason = self.unlisted_reason(query.state)
+        if reason is None:
+            return None
+        total = summary.counts.get(query.state, 0)
+        return JobPage(query=query, jobs=[], total=total, unlisted=str(reason))
+
     def supports(self, action: JobAction | QueueAction) -> bool:
         return bool(getattr(self, f"supports_{CAPABILITY_FOR[action]}", False))
 

@@ -12,7 +12,6 @@ from ..redacted_search import list_jobs
 from ..redaction import aredactor_for, redact_job
 from ..search_bounds import SearchRefused, is_search, search_slot
 from ..serializers import job_detail_to_dict, page_to_dict, queue_to_dict, worker_to_dict
-from ..unlisted import unlisted_page
 from . import actions_api
 from .guards import board_api, error_json
 from .json import SafeJsonResponse, dumps
@@ -61,7 +60,7 @@ async def jobs(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
         async with search_slot(request.user, is_search(request.GET)):
             summary = await backend.get_queue(queue)
             query = job_query(request.GET, backend, queue, summary)
-            page = unlisted_page(backend, query, summary) or await list_jobs(
+            page = backend.unlisted_page(query, summary) or await list_jobs(
                 backend, query, await aredactor_for(request.user)
             )
     except SearchRefused as refused:

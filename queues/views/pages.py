@@ -27,7 +27,6 @@ from ..search_bounds import SearchRefused, is_search, search_slot
 from ..sidebar import build_sidebar, sidebar_for
 from ..states import JobState
 from ..templatetags.queueboard import clip
-from ..unlisted import unlisted_page
 from . import notices
 from .disposition import attachment
 from .guards import board_page, render_page
@@ -86,7 +85,7 @@ async def _job_list(
         async with search_slot(request.user, is_search(request.GET)):
             summary = await backend.get_queue(queue)
             query = job_query(request.GET, backend, queue, summary, prefs.page_size)
-            unlisted = unlisted_page(backend, query, summary)
+            unlisted = backend.unlisted_page(query, summary)
             if unlisted is not None:
                 return summary, query, unlisted, None
             redactor = await aredactor_for(request.user)

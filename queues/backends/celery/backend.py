@@ -102,11 +102,7 @@ class CeleryBackend(QueueBackend):
         """No rows: waiting messages are counted only (``counted_only``), and no other state
         is kept by Celery in a form that can be listed."""
         summary = await self.get_queue(query.queue)
-        if query.state not in self.counted_only:
-            return JobPage(query=query, jobs=[], total=0)
-        reason = self.unlisted_reason(query.state)
-        total = summary.counts.get(query.state, 0)
-        return JobPage(query=query, jobs=[], total=total, unlisted=str(reason))
+        return self.unlisted_page(query, summary) or JobPage(query=query, jobs=[], total=0)
 
     async def get_job(self, queue: str, job_id: str) -> JobDetail:
         await self._require_queue(queue)
@@ -116,10 +112,10 @@ class CeleryBackend(QueueBackend):
             stored = await read_result(self.results.get(), job_id)
         if stored.raw is None and not stored.too_large:
             raise JobNotFound(queue, job_id)
-        named = results.named_queue(stored)
-        if named is not None and named != queue:
+        parsed = results.ParsedResult.of(stored)
+        if parsed.queue is not None and parsed.queue != queue:
             raise JobNotFound(queue, job_id)  # another queue's task
-        return results.detail(self.alias, queue, job_id, stored)
+        return results.detail(self.alias, queue, job_id, parsed)
 
     def unlisted_reason(self, state: JobState) -> Text | None:
         if state not in self.counted_only:
