@@ -156,18 +156,23 @@ class BullMQChangeFeed:
         if not new:
             return
         pipe = client.pipeline(transaction=False)
-        pipe.time()
+        if lookback:
+            pipe.time()
         for name in new:
             pipe.xrevrange(self._key(name), count=1)
-        (seconds, micros), *newest_entries = await pipe.execute()
-        since = f"{int(seconds) * 1000 + int(micros) // 1000 - int(lookback * 1000)}-0".encode()
+        newest_entries = await pipe.execute()
+        since: bytes | None = None
+        if lookback:
+            (seconds, micros), *newest_entries = newest_entries
+            now_ms = int(seconds) * 1000 + int(micros) // 1000
+            since = f"{now_ms - int(lookback * 1000)}-0".encode()
         for name, newest in zip(new, newest_entries, strict=True):
             key = self._key(name)
             self._streams[key] = name
             if not newest:
                 self._ids[key] = b"0-0"
             else:
-                self._ids[key] = since if lookback else newest[0][0]
+                self._ids[key] = since or newest[0][0]
 
     def _key(self, name: str) -> bytes:
         return QueueKeys(self.backend.prefix, name).key("events").encode()
