@@ -190,19 +190,24 @@ DISCOVERY_COMMANDS = ("scan", "type", "hmget")
 
 
 async def viewers_load(
-    port: int, cookie: str, redis_url: str, viewers: int, window: float
+    ports: list[int],
+    cookie: str,
+    redis_url: str,
+    viewers: int,
+    window: float,
+    settle: float = 6.0,
 ) -> tuple[float, float]:
-    """Board commands per second with ``viewers`` overview pages open and no job activity, and
-    the part of them that was discovery's rescan (it runs when its cache expires, which falls in
-    some windows and not in others)."""
+    """Board commands per second with ``viewers`` overview pages open (spread over the boards'
+    ``ports``; ``settle`` s for their snapshots) and no job activity, and the part of them that
+    was discovery's rescan (it runs when its cache expires, which falls in some windows and not
+    in others)."""
     stats = redis.Redis.from_url(redis_url)
     sockets = []
-    for _ in range(viewers):
-        sockets.append(
-            await WsClient.connect(f"ws://127.0.0.1:{port}/ws/", cookie=f"sessionid={cookie}")
-        )
+    for n in range(viewers):
+        url = f"ws://127.0.0.1:{ports[n % len(ports)]}/ws/"
+        sockets.append(await WsClient.connect(url, cookie=f"sessionid={cookie}"))
     drains = [asyncio.create_task(_drain(s)) for s in sockets]
-    await asyncio.sleep(6.0 if viewers else 40.0)  # snapshots done / the idle reader stopped
+    await asyncio.sleep(settle if viewers else 40.0)  # snapshots done / the idle reader stopped
     before = common.commandstats(stats)
     await asyncio.sleep(window)
     delta = common.stats_delta(before, common.commandstats(stats))
@@ -309,7 +314,7 @@ def main() -> None:
         for viewers in (0, 1, 50, 200):
             with common.step(f"Redis load with {viewers} viewers"):
                 rate, discovery = asyncio.run(
-                    viewers_load(port, cookie, server.url, viewers, args.window)
+                    viewers_load([port], cookie, server.url, viewers, args.window)
                 )
             load.append((viewers, rate, discovery))
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 import run
-from run import DISCOVERY_COMMANDS, STAMP, percentile
+from run import STAMP, percentile
 
 from tests.live_ws_client import Closed, WsClient
 
@@ -54,32 +54,6 @@ async def listen_raw(client: WsClient, arrivals: dict[int, float]) -> None:
         now = time.time()
         for stamp in STAMP.findall(message):
             arrivals.setdefault(int(stamp), now)
-
-
-async def spread_load(
-    ports: list[int], cookie: str, redis_url: str, viewers: int, window: float
-) -> tuple[float, float]:
-    """Commands per second with ``viewers`` overview sockets split over the boards' ports."""
-    import redis
-
-    stats = redis.Redis.from_url(redis_url)
-    sockets = []
-    for n in range(viewers):
-        url = f"ws://127.0.0.1:{ports[n % len(ports)]}/ws/"
-        sockets.append(await WsClient.connect(url, cookie=f"sessionid={cookie}"))
-    drains = [asyncio.create_task(run._drain(s)) for s in sockets]
-    await asyncio.sleep(8.0 if viewers else 40.0)  # snapshots done / the idle readers stopped
-    before = common.commandstats(stats)
-    await asyncio.sleep(window)
-    delta = common.stats_delta(before, common.commandstats(stats))
-    for s in sockets:
-        await s.close()
-    for task in drains:
-        task.cancel()
-    await asyncio.gather(*drains, return_exceptions=True)
-    stats.close()
-    discovery = sum(delta.get(name, 0) for name in DISCOVERY_COMMANDS)
-    return sum(delta.values()) / window, discovery / window
 
 
 def main() -> None:
@@ -119,7 +93,9 @@ def main() -> None:
                 load.append(
                     (
                         viewers,
-                        *asyncio.run(spread_load(ports, cookie, server.url, viewers, args.window)),
+                        *asyncio.run(
+                            run.viewers_load(ports, cookie, server.url, viewers, args.window, 8.0)
+                        ),
                     )
                 )
 
