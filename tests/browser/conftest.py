@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,11 @@ from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(tempfile.gettempdir()) / "qb-shots"
+#: The page checks run in the browser (``layout_checks.js``, ``contrast_checks.js``).
+LAYOUT = (Path(__file__).parent / "layout_checks.js").read_text(encoding="utf-8")
+CONTRAST = (Path(__file__).parent / "contrast_checks.js").read_text(encoding="utf-8")
+#: Phone, tablet and desktop widths.
+WIDTHS = (390, 768, 1440)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -171,6 +176,23 @@ class BoardPage:
 
     def same_document(self) -> bool:
         return bool(self.page.evaluate("window.__qbDocument === true"))
+
+    def problems_at_every_width(
+        self, pages: Mapping[str, str], folder: str, scheme: str
+    ) -> list[str]:
+        """Each of ``pages`` (name -> path) at 390, 768 and 1440 px, each answering 200 and
+        shot into ``folder``: what the layout and contrast checks find."""
+        found: list[str] = []
+        for name, path in pages.items():
+            for width in WIDTHS:
+                self.page.set_viewport_size({"width": width, "height": 900})
+                response = self.goto(path)
+                assert response is not None and response.status == 200, (name, width)
+                self.screenshot(f"{folder}/{name}-{width}-{scheme}")
+                header = 120 if width < 1024 else 64
+                problems = self.page.evaluate(LAYOUT, header) + self.page.evaluate(CONTRAST)
+                found += [f"{name} {width} px: {problem}" for problem in problems]
+        return found
 
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ readable colours, a clean console; screenshots in ``$TMPDIR/qb-shots/celery/``."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,16 +15,12 @@ from tests.fixtures_rq import restore
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-LAYOUT = (HERE / "layout_checks.js").read_text(encoding="utf-8")
-CONTRAST = (HERE / "contrast_checks.js").read_text(encoding="utf-8")
 PAGES = {
     "celery-overview": "/",
     "celery-queue": "/queue/celery/contract/",
     "celery-job-failed": "/queue/celery/contract/job/contract-fail-1/?tab=error",
     "celery-job-done": "/queue/celery/contract/job/contract-done-2/",
 }
-WIDTHS = (390, 768, 1440)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -43,15 +38,7 @@ def test_celery_pages_at_every_width(
     options = {"color_scheme": scheme, "viewport": {"width": 1440, "height": 900}}
     for board in open_board_page(browser, celery_board, staff_user, **options):
         page = board.page
-        for name, path in PAGES.items():
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                response = board.goto(path)
-                assert response is not None and response.status == 200, (name, width)
-                board.screenshot(f"celery/{name}-{width}-{scheme}")
-                header = 120 if width < 1024 else 64
-                found = page.evaluate(LAYOUT, header) + page.evaluate(CONTRAST)
-                failures += [f"{name} {width} px: {problem}" for problem in found]
+        failures += board.problems_at_every_width(PAGES, "celery", scheme)
         board.goto(PAGES["celery-queue"])
         expect(page.locator(".qb-unlisted")).to_contain_text("4 waiting jobs")
         assert page.locator("table.qb-jobs").count() == 0

@@ -4,7 +4,6 @@ console; screenshots in ``$TMPDIR/qb-shots/rq/``."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,6 @@ from tests.fixtures_rq import restore
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-LAYOUT = (HERE / "layout_checks.js").read_text(encoding="utf-8")
-CONTRAST = (HERE / "contrast_checks.js").read_text(encoding="utf-8")
 PAGES = {
     "rq-overview": "/",
     "rq-queue-failed": "/queue/rq/json/?state=failed",
@@ -25,7 +21,6 @@ PAGES = {
     "rq-job-stopped": "/queue/rq/json/job/stopped/",
     "rq-job-pickled": "/queue/rq/pickle/job/pickled-done/",
 }
-WIDTHS = (390, 768, 1440)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -43,15 +38,7 @@ def test_rq_pages_at_every_width(
     options = {"color_scheme": scheme, "viewport": {"width": 1440, "height": 900}}
     for board in open_board_page(browser, rq_board, staff_user, **options):
         page = board.page
-        for name, path in PAGES.items():
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                response = board.goto(path)
-                assert response is not None and response.status == 200, (name, width)
-                board.screenshot(f"rq/{name}-{width}-{scheme}")
-                header = 120 if width < 1024 else 64
-                found = page.evaluate(LAYOUT, header) + page.evaluate(CONTRAST)
-                failures += [f"{name} {width} px: {problem}" for problem in found]
+        failures += board.problems_at_every_width(PAGES, "rq", scheme)
         stopped = board.goto(PAGES["rq-job-stopped"])
         assert stopped is not None
         assert page.locator("#job-state").inner_text() == "Stopped"
