@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -88,8 +89,6 @@ def _host_timeout(host: Any, default: float | None) -> float | None:
             return None if value is None else float(value)
         address = host.get("address")
     if isinstance(address, str):
-        from urllib.parse import parse_qs, urlsplit
-
         given = parse_qs(urlsplit(address).query).get("socket_timeout")
         if given:
             try:
