@@ -6,8 +6,6 @@ Shared by the pages, the API and live updates.
 from __future__ import annotations
 
 import asyncio
-import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -19,6 +17,7 @@ from .backends.base import QueueBackend
 from .backends.errors import BackendError, QueueNotFound, WorkersUnavailable
 from .backends.types import QueueSummary, WorkerInfo
 from .conf import setting
+from .kept_counts import kept_counts
 from .permissions import (
     can_view_backend,
     can_view_queue,
@@ -47,32 +46,19 @@ def _visible_queues(user: object, section: BackendSection) -> list[QueueSummary]
     return [q for q in section.queues if q.name in names]
 
 
-#: backend -> (when read, queues): the overview's counts, shared by every request of a process.
-_snapshots: weakref.WeakKeyDictionary[QueueBackend, tuple[float, list[QueueSummary]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 async def list_queues(backend: QueueBackend) -> list[QueueSummary]:
-    """``backend.list_queues()``, reused for ``COUNTS_CACHE_SECONDS`` (0: always read).
+    """``backend.list_queues()``, kept for ``COUNTS_CACHE_SECONDS`` (0: always read) and
+    refreshed behind the requests (``kept_counts``).
 
     With many tabs open, the server is then read at most once per period, whatever the number
-    of requests; actions through the board forget the snapshot of their backend at once.
+    of requests; actions through the board forget the counts of their backend at once.
     """
-    ttl = float(setting("COUNTS_CACHE_SECONDS"))
-    if ttl > 0:
-        snapshot = _snapshots.get(backend)
-        if snapshot is not None and time.monotonic() - snapshot[0] < ttl:
-            return snapshot[1]
-    queues = await backend.list_queues()
-    if ttl > 0:
-        _snapshots[backend] = (time.monotonic(), queues)
-    return queues
+    return await kept_counts.get(backend, float(setting("COUNTS_CACHE_SECONDS")))
 
 
 def forget(backend: QueueBackend) -> None:
-    """Drop the backend's snapshot (after an action changed its counts)."""
-    _snapshots.pop(backend, None)
+    """Drop the backend's kept counts (after an action changed them)."""
+    kept_counts.forget(backend)
 
 
 async def _read_section(backend: QueueBackend) -> BackendSection:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ...conf import setting
 from ...states import JobState
 from .. import InvalidBackendURL
-from ..base import QueueBackend, ordered_counts
+from ..base import QueueBackend
 from ..errors import JobNotFound, QueueNotFound, WorkersUnavailable
 from ..types import (
     FlowTree,
@@ -262,10 +262,11 @@ class BullMQBackend(
             raise QueueNotFound(self.alias, name)
 
     def _summary(self, name: str, row: Any) -> QueueSummary:
+        """``row``: read for ``self.states``, so its counts are already every state in order."""
         return QueueSummary(
             backend=self.alias,
             name=name,
-            counts=ordered_counts(self.states, row.counts),
+            counts=row.counts,
             paused=row.paused,
             problem=row.problem,
             schedules_overdue=row.schedules_overdue,

@@ -56,7 +56,8 @@ class QueueCounts:
 async def read_counts(
     client: redis.asyncio.Redis, prefix: str, names: Sequence[str], states: Sequence[JobState]
 ) -> list[QueueCounts]:
-    """Counts of ``states`` and the paused flag of every queue in ``names``: one script call.
+    """Counts of ``states`` (each of them, in their order) and the paused flag of every queue
+    in ``names``: one script call.
 
     A script rather than a pipeline: the server does the per-queue work and answers one string,
     so the cost on our side does not grow by nine parsed replies per queue.
@@ -71,15 +72,20 @@ async def read_counts(
     cutoff = int(time.time() * 1000) - OVERDUE_GRACE_MS
     reply = await script(keys=[], args=[f"{prefix}:", layout, cutoff, *names])
     text = reply.decode() if isinstance(reply, bytes) else str(reply)
+    states = tuple(states)
     result = []
     for line in text.split("\n") if text else []:
-        *numbers, paused, overdue = (int(value) for value in line.split(","))
+        *numbers, paused, overdue = map(int, line.split(","))
+        if min(numbers, default=0) >= 0:  # every key of the right type: the common case
+            counts = dict(zip(states, numbers, strict=True))
+            result.append(QueueCounts(counts, bool(paused), None, bool(overdue)))
+            continue
         counts, problems = {}, []
         for state, number in zip(states, numbers, strict=True):
             if number < 0:
                 problems.append(f"{STATE_KEYS[state][0]}: not a {STATE_KEYS[state][1]}")
             counts[state] = max(number, 0)
-        problem = "Unexpected key types (" + "; ".join(problems) + ")." if problems else None
+        problem = "Unexpected key types (" + "; ".join(problems) + ")."
         result.append(QueueCounts(counts, bool(paused), problem, bool(overdue)))
     return result
 
