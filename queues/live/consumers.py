@@ -50,6 +50,7 @@ from ..sidebar_count import sidebar_count
 from ..states import JobState
 from . import groups, render
 from .caps import socket_counts
+from .frame_send import frame_send
 from .hub import Hub, hub
 from .languages import localized
 from .leader import LiveService, service
@@ -143,6 +144,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
+        #: Where frames go: beneath channels' session wrapper (``frame_send``).
+        self.frame_send = frame_send(send)
         #: The page's language: its snapshot and what the hub forwards to it speak it.
         self.language = scope_language(scope)
         try:
@@ -410,7 +413,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.held = None
 
     async def _write(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.frame_send({"type": "websocket.send", "text": text})
 
 
 def page_options(scope: dict[str, Any]) -> OverviewOptions:

@@ -47,6 +47,10 @@ from .stopping import cancel_and_wait
 logger = logging.getLogger("queues.live")
 #: Group memberships are added again this often: channel layers expire them (a day by default).
 REJOIN_EVERY = 3600.0
+#: Sockets written to between two yields to the loop while one message fans out: the server
+#: sends their frames meanwhile (it writes only when the loop runs), so the first viewers do
+#: not wait for the last, and other requests are served in between.
+FAN_OUT_SLICE = 64
 
 Watch = tuple[str, str, str | None]
 
@@ -209,7 +213,9 @@ class Hub:
         if not local:
             return
         texts: dict[Any, str | None] = {}
-        for member in list(local):
+        for index, member in enumerate(list(local)):
+            if index and not index % FAN_OUT_SLICE:
+                await asyncio.sleep(0)
             language = language_of(member)
             key = (
                 getattr(member, "text_key", None) or type(member),
