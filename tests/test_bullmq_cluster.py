@@ -511,7 +511,9 @@ def views_during(
                 body = response.content.decode()
                 assert response.status_code in (200, 503), (url, response.status_code, body[:800])
                 if response.status_code == 503:
+                    # The node of the URL, said to be a cluster's: the failed one is in the detail.
                     assert "Redis at 127.0.0.1:" in body, (url, body[:800])
+                    assert "(Redis Cluster)" in body, (url, body[:800])
                     assert "Traceback" not in body
     finally:
         thread.join()

@@ -69,8 +69,10 @@ class ClientPool:
 
     @property
     def where(self) -> str:
-        """The server's address without credentials, for messages."""
-        return describe_url(self.url)
+        """The server's address without credentials, for messages. A cluster's is the node its
+        URL names, which need not be the one that failed: the error that follows names that."""
+        where = describe_url(self.url)
+        return f"{where} (Redis Cluster)" if self.connection.cluster else where
 
     def get(self) -> LoopClient:
         loop = asyncio.get_running_loop()
