@@ -351,7 +351,8 @@ def main() -> None:
 
         overview_ms = results["a"]["median"]
         overview_off_ms = results["g"]["median"]
-        met_time = overview_ms <= TARGET_MS
+        overview_p95 = results["a"]["p95"]
+        met_time = max(overview_ms, overview_p95) <= TARGET_MS
         met_trips = trips["/"] <= TARGET_TRIPS
         bull_x = bull_results["x"]["median"]
         sections = [
@@ -369,11 +370,14 @@ def main() -> None:
             "- Queueboard: the standalone board (`board.asgi`, `bench/bench_settings.py`: only "
             "the BullMQ backend, DEBUG off) under one daphne process per configuration, SQLite, "
             "a staff user's session cookie. (a)-(f), (i): its defaults, the overview's counts "
-            "reused for 1 s per process (`QUEUEBOARD_COUNTS_CACHE_SECONDS=1`): the first "
-            "request after each second reads them (the p95 column), the others read no Redis "
-            "for them; (g), (h): reuse off, every request runs the counts script over all "
+            "kept for 1 s per process (`QUEUEBOARD_COUNTS_CACHE_SECONDS=1`) and then replaced "
+            "by one read behind the requests (`queues/kept_counts.py`): no request waits for "
+            "the counts (the p95 column shows what that read's work on the event loop costs "
+            "the request it falls beside); (g), (h): reuse off, every request runs the counts "
+            "script over all "
             f"{n:,} queues. In the Bull Board block each round lasts seconds, so every (a) "
-            "there is a first request after the reuse ran out.",
+            "there is a request after the kept counts ran out (older than twice the period: it "
+            "reads them itself).",
             "- The overview renders one page of 100 rows per backend with numbered pages and "
             "the totals of all queues; `api/queues` answers 1,000 queues per page by default "
             "(`?page=`, `?per_page=` up to 1,000, `?q=`) with the totals and paging facts; "
@@ -411,13 +415,12 @@ def main() -> None:
             "",
             "## Targets",
             "",
-            f"- Overview at most {TARGET_MS:.0f} ms at {n:,} queues: median {overview_ms:.1f} "
-            f"ms (p95 {results['a']['p95']:.1f} ms) with the standalone defaults: "
+            f"- Overview at most {TARGET_MS:.0f} ms at {n:,} queues, as the board ships "
+            f"(its defaults), median and p95: {overview_ms:.1f} ms and {overview_p95:.1f} ms: "
             + ("**met**" if met_time else "**not met**")
-            + f"; with the counts reuse off {overview_off_ms:.1f} ms ("
-            + ("met" if overview_off_ms <= TARGET_MS else "**not met**: the counts read of "
-               f"all {n:,} queues alone takes {list_ms:.0f} ms, below")
-            + ").",
+            + f". For reference, not a target: with the counts reuse off {overview_off_ms:.1f} "
+            f"ms, of which the counts read of all {n:,} queues takes {list_ms:.0f} ms (below); "
+            "exact totals of every queue on every request cost that much whatever is shown.",
             f"- One Redis round trip: {trips['/']} for the overview page: "
             + ("**met**" if met_trips else "**not met**") + ".",
             f"- Against Bull Board's poll with workers hidden (x, {bull_x:.0f} ms): the "
@@ -431,7 +434,8 @@ def main() -> None:
             f"- The BullMQ backend's `list_queues()` alone (one counts script over {n:,} "
             f"queues, its reply parsed into {n:,} summaries), in-process, warm, no reuse, "
             f"median of 10: {list_ms:.1f} ms. That is the part of (g) and (h) above what (a) "
-            "and (e) cost; with the reuse on, one request per second pays it.",
+            "and (e) cost; with the reuse on, one read behind the requests pays it once a "
+            "second (its Redis time on the server, its parsing on the board's event loop).",
             "- Everything else is bounded by the page: 100 rows (each rendered once per "
             "content and kept), 500 sidebar entries (their URLs kept), the totals summed in "
             "one pass, the no-workers marks and sparklines read for the page's rows only.",
