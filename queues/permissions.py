@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.utils.functional import LazyObject, empty
 from django.utils.module_loading import import_string
 
 from .conf import setting
 
 AccessRule = Callable[[Any, str | None, str | None], bool]
+T = TypeVar("T")
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def staff_only(user: Any, backend: str | None, queue: str | None) -> bool:
@@ -32,7 +36,36 @@ def checks_without_io(user: Any) -> bool:
     """
     if _rule() is not staff_only:
         return False
-    return not (isinstance(user, LazyObject) and user._wrapped is empty)
+    return not _unread(user)
+
+
+def permissions_without_io(user: Any) -> bool:
+    """Whether ``user.has_perm`` can run on the event loop: for an active superuser Django
+    answers without asking a backend; otherwise when ``ModelBackend`` is the only
+    authentication backend and has already cached the user's permissions (as the standalone
+    board's kept users have, ``board/auth_cache.py``)."""
+    if _unread(user):
+        return False
+    if getattr(user, "is_active", False) and getattr(user, "is_superuser", False):
+        return True
+    return list(settings.AUTHENTICATION_BACKENDS) == [MODEL_BACKEND] and hasattr(
+        user, "_perm_cache"
+    )
+
+
+async def on_loop_if_no_io(
+    user: Any, check: Callable[[], T], *, reads_permissions: bool = False
+) -> T:
+    """``check()``: on the event loop when it reads no database (the access rule's checks, and
+    with ``reads_permissions`` the user's permissions too), else in a thread."""
+    if checks_without_io(user) and (not reads_permissions or permissions_without_io(user)):
+        return check()
+    return await sync_to_async(check)()
+
+
+def _unread(user: Any) -> bool:
+    """A lazy user not read yet (reading it queries the session and the user)."""
+    return isinstance(user, LazyObject) and user._wrapped is empty
 
 
 def can_view_board(user: Any) -> bool:

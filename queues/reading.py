@@ -6,11 +6,8 @@ Shared by the pages, the API and live updates.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
-
-from asgiref.sync import sync_to_async
 
 from .backends import backends
 from .backends.base import QueueBackend
@@ -21,7 +18,7 @@ from .kept_counts import kept_counts
 from .permissions import (
     can_view_backend,
     can_view_queue,
-    checks_without_io,
+    on_loop_if_no_io,
     visible_queue_names,
 )
 
@@ -68,23 +65,16 @@ async def _read_section(backend: QueueBackend) -> BackendSection:
         return BackendSection(backend, problem=str(exc))
 
 
-async def _check(user: object, check: Callable[[], T]) -> T:
-    """Run an access check on the loop when it does no I/O, else in a thread."""
-    if checks_without_io(user):
-        return check()
-    return await sync_to_async(check)()
-
-
 async def overview_sections(user: object) -> list[BackendSection]:
     """Every backend the user may see with its visible queues, read concurrently."""
-    visible = await _check(user, lambda: _visible_backends(user))
+    visible = await on_loop_if_no_io(user, lambda: _visible_backends(user))
     sections = list(await asyncio.gather(*(_read_section(b) for b in visible)))
 
     def filter_all() -> None:
         for section in sections:
             section.queues = _visible_queues(user, section)
 
-    await _check(user, filter_all)
+    await on_loop_if_no_io(user, filter_all)
     return sections
 
 
@@ -100,7 +90,7 @@ async def visible_backend(user: object, alias: str, queue: str) -> QueueBackend:
         backend = backends[alias]
         return backend if can_view_queue(user, backend, queue) else None
 
-    backend = await _check(user, lookup)
+    backend = await on_loop_if_no_io(user, lookup)
     if backend is None:
         raise QueueNotFound(alias, queue)
     return backend

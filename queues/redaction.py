@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .backends.types import JobDetail, JobSummary, Payload
 from .conf import setting
+from .permissions import on_loop_if_no_io
 
 if TYPE_CHECKING:
     from .failure_groups import FailureGroup
@@ -177,11 +178,10 @@ def redactor_for(user: Any) -> Redactor | None:
 
 
 async def aredactor_for(user: Any) -> Redactor | None:
-    from asgiref.sync import sync_to_async
-
+    """``redactor_for``, in a thread only when the permission check may read the database."""
     if not patterns():
         return None
-    return await sync_to_async(redactor_for)(user)
+    return await on_loop_if_no_io(user, lambda: redactor_for(user), reads_permissions=True)
 
 
 def redact_job(redactor: Redactor | None, job: Job) -> Job:

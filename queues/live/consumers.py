@@ -22,11 +22,10 @@ import bisect
 import json
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -42,7 +41,7 @@ from ..backends.errors import BackendError, JobNotFound, QueueNotFound
 from ..errors import BadRequest
 from ..language import scope_language
 from ..overview import OverviewOptions, arrange
-from ..permissions import can_view_board, checks_without_io, visible_queue_names
+from ..permissions import can_view_board, on_loop_if_no_io, visible_queue_names
 from ..reading import BackendSection, overview_sections, visible_backend
 from ..redaction import sees_unredacted
 from ..sidebar import SidebarEntry, build_sidebar
@@ -90,13 +89,6 @@ def encode(content: str = "", **data: Any) -> str:
     if data:
         message["qb"] = data
     return json.dumps(message, separators=(",", ":")) if message else ""
-
-
-async def access(user: Any, check: Callable[[], T]) -> T:
-    """Run an access check on the loop when it does no I/O, else in a thread."""
-    if checks_without_io(user):
-        return check()
-    return await sync_to_async(check)()
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -334,7 +326,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 for alias, shown in self.sidebar_shown.items()
             )
 
-        return bool(self.sidebar_shown) and await access(user, some_hidden_now)
+        return bool(self.sidebar_shown) and await on_loop_if_no_io(user, some_hidden_now)
 
     def sidebar_text(self, message: dict[str, Any]) -> str:
         """The sidebar count a queue message carries ("" when its counts did not change)."""
@@ -374,7 +366,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _verdict(self, user: Any) -> int | None:
         if not user.is_authenticated or user.pk != self.user_pk:
             return SESSION_ENDED
-        if not await access(user, lambda: can_view_board(user)):
+        if not await on_loop_if_no_io(user, lambda: can_view_board(user)):
             return ACCESS_REVOKED
         return await self.still_allowed(user)
 
@@ -465,7 +457,7 @@ class OverviewConsumer(LiveConsumer):
             )
 
         self.user = user
-        return RECONNECT if await access(user, some_hidden_now) else None
+        return RECONNECT if await on_loop_if_no_io(user, some_hidden_now) else None
 
     async def handle(self, message: dict[str, Any]) -> None:
         """A new queue: if this user may see it, follow it and insert its row in name order."""
@@ -570,7 +562,7 @@ class JobConsumer(LiveConsumer):
             return
         names = sorted(tree.root.queues())[:MAX_FLOW_QUEUES]
         backend, user = self.backend, self.user
-        shown = await access(user, lambda: visible_queue_names(user, backend, names))
+        shown = await on_loop_if_no_io(user, lambda: visible_queue_names(user, backend, names))
         # Watched as queues (their moves reach the tree) and as a flow's (read from the moment
         # the page was read, not from when the reader takes them up).
         self.also_watched = tuple(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from ..backends.errors import BackendError
 from ..conf import setting
 from ..language import Text, in_english
-from ..permissions import can_view_board
+from ..permissions import can_view_board, on_loop_if_no_io
 from . import notices
 from .headers import no_store, secure
 from .json import SafeJsonResponse
@@ -144,7 +144,7 @@ def board_page(view: AsyncView) -> AsyncView:
         return no_store(secure(response))
 
     async def _page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        authenticated, allowed = await sync_to_async(_identify)(request)
+        authenticated, allowed = await on_loop_if_no_io(request.user, lambda: _identify(request))
         if not authenticated:
             return _to_login(request)
         if not allowed:
@@ -173,7 +173,7 @@ def board_api(view: AsyncView) -> AsyncView:
         return no_store(secure(response))
 
     async def _api(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        authenticated, allowed = await sync_to_async(_identify)(request)
+        authenticated, allowed = await on_loop_if_no_io(request.user, lambda: _identify(request))
         if not authenticated:
             return error_json(401, "not_authenticated", "Log in to use the Queueboard API.")
         if not allowed:

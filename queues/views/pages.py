@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -19,6 +18,7 @@ from ..backends.types import JobPage, JobQuery, Payload, QueueSummary
 from ..conf import setting
 from ..history import sparklines
 from ..overview import OverviewOptions, arrange, note_presence, overview_states, page_sections
+from ..permissions import on_loop_if_no_io
 from ..presence import worker_presence
 from ..reading import overview_sections, visible_backend, workers_of
 from ..redacted_search import list_jobs
@@ -101,7 +101,9 @@ async def _job_list(
 async def queue_detail(request: HttpRequest, alias: str, queue: str) -> HttpResponse:
     backend = await visible_backend(request.user, alias, queue)
     summary, query, page, refused = await _job_list(request, backend, queue)
-    allowed = await sync_to_async(allowed_actions)(request.user, backend, queue)
+    allowed = await on_loop_if_no_io(
+        request.user, lambda: allowed_actions(request.user, backend, queue), reads_permissions=True
+    )
     context = {
         "search_refused": str(refused) if refused else None,
         "allowed": allowed,
