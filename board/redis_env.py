@@ -1,7 +1,8 @@
 """The BullMQ backend's TLS, Sentinel and cluster OPTIONS from environment variables (the
 standalone board).
 
-REDIS_SSL_CA_CERTS        PEM file of the CA that signed the server's certificate (rediss://)
+REDIS_SSL_CA_CERTS        PEM file of the CA that signed the server's certificate (rediss://,
+                          rediss+sentinel://)
 REDIS_SSL_CERTFILE        the board's client certificate, for a server with tls-auth-clients yes
 REDIS_SSL_KEYFILE         its key
 REDIS_SSL_CHECK_HOSTNAME  "0" to skip the host name check (default on)

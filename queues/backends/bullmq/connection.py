@@ -9,7 +9,8 @@ the live reader, the workers panel and schedules all reach the same server the s
 - ``redis+sentinel://[user:pass@]host1:26379,host2:26379/<service_name>/<db>``: the current
   master of ``service_name`` as the Sentinels name it, found again after a failover
   (``sentinel.py``). The URL's user and password are the master's; the Sentinels' own are the
-  ``sentinel_username`` and ``sentinel_password`` OPTIONS.
+  ``sentinel_username`` and ``sentinel_password`` OPTIONS. ``rediss+sentinel://`` is the same
+  over TLS (to the Sentinels and the master), with the TLS OPTIONS above.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from typing import Any, cast
 import redis
 import redis.asyncio
 
-from .sentinel import SentinelURL, is_sentinel_url, parse_sentinel_url
+from .sentinel import (
+    AsyncSentinel,
+    SentinelURL,
+    SyncSentinel,
+    is_sentinel_url,
+    parse_sentinel_url,
+)
 from .tls import tls_options
 
 
@@ -46,9 +53,9 @@ class Connection:
         """A ``redis.asyncio`` client (``kwargs``: ``decode_responses``, timeouts, ``retry``)."""
         sentinel = self.sentinel
         if sentinel is not None:
-            from redis.asyncio.sentinel import Sentinel
-
-            return sentinel.master(Sentinel, redis.asyncio.Redis, self.options, **kwargs)
+            return sentinel.master(
+                AsyncSentinel, redis.asyncio.Redis, self.options, **self._kwargs(**kwargs)
+            )
         if self.cluster:
             from .cluster import async_cluster_client
 
@@ -61,9 +68,9 @@ class Connection:
         """A blocking client, for ``manage.py check``."""
         sentinel = self.sentinel
         if sentinel is not None:
-            from redis.sentinel import Sentinel
-
-            return sentinel.master(Sentinel, redis.Redis, self.options, **kwargs)
+            return sentinel.master(
+                SyncSentinel, redis.Redis, self.options, **self._kwargs(**kwargs)
+            )
         if self.cluster:
             from .cluster import sync_cluster_client
 

@@ -17,7 +17,7 @@ TLS_OPTIONS = frozenset({*TLS_FILE_OPTIONS, "ssl_check_hostname"})
 
 
 def uses_tls(url: str) -> bool:
-    return url.lower().startswith("rediss://")
+    return url.lower().startswith(("rediss://", "rediss+sentinel://"))
 
 
 def tls_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def tls_problems(url: str, options: dict[str, Any]) -> list[str]:
     given = sorted(name for name in TLS_OPTIONS if name in options)
     if given and not uses_tls(url):
         names = ", ".join(repr(name) for name in given)
-        return [f"The TLS options ({names}) need a rediss:// URL."]
+        return [f"The TLS options ({names}) need a rediss:// URL (or rediss+sentinel://)."]
     problems = []
     for name in TLS_FILE_OPTIONS:
         value = options.get(name)
