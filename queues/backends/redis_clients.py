@@ -16,13 +16,12 @@ from typing import Any
 
 import redis
 import redis.asyncio
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from ..language import Text
-from .errors import BackendError, BackendFull, BackendUnavailable
+from .errors import BackendUnavailable
+from .redis_errors import RedisErrors
 from .redis_url import describe_url
 
 
@@ -87,30 +86,5 @@ class ClientPool:
     @contextmanager
     def translate_errors(self) -> Iterator[None]:
         """Raise ``BackendUnavailable`` (or ``BackendError``) instead of redis-py's errors."""
-        try:
+        with RedisErrors(self.where).translated():
             yield
-        except (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError) as exc:
-            message = _("Redis at {where} did not answer ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=_short(exc))
-            ) from exc
-        except redis.RedisError as exc:
-            if isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command" in str(exc):
-                message = _(
-                    "Redis at {where} is full (maxmemory reached) and refused to write. Free "
-                    "memory or raise maxmemory, then try again."
-                )
-                raise BackendFull(format_lazy(message, where=self.where)) from exc
-            message = _("Redis at {where} refused a command ({error}).")
-            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
-        except ValueError as exc:
-            # Never its text: redis-py's ValueErrors quote the URL they could not read.
-            message = _("Redis at {where} could not be used ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=type(exc).__name__)
-            ) from None
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:199] + "\u2026"

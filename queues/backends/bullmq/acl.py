@@ -31,6 +31,11 @@ EXTRA_COMMANDS = ("+multi", "+exec", "+client|list", "+info", "+ping")
 PROBE_SECONDS = 300.0
 #: What Redis says when its ACL refuses a command, a key or a command inside a script.
 REFUSALS = ("NOPERM", "permission", "can't run this command", "can't access")
+#: What a page and the API say when Redis refuses the board's user a command it needs.
+ACL_REFUSED = _(
+    "The board's Redis user at {where} may not run a command the board needs ({error}). "
+    "Give it the rules of docs/redis-acl.md."
+)
 _SCRIPT_WHERE = re.compile(r"\s*script: [0-9a-f]{40}, on @user_script:\d+\.?")
 PROBE_SCRIPT = "return redis.call('DEL', KEYS[1])"
 

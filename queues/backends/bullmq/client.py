@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 
 import redis
 import redis.asyncio
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from ..errors import BackendError, BackendFull, BackendUnavailable
-from .acl import REFUSALS
+from ..errors import BackendUnavailable
+from ..redis_errors import RedisErrors
+from .acl import ACL_REFUSED, REFUSALS
 from .cluster import FAILOVER_WAIT, UNAVAILABLE
 from .connection import Connection
 from .tls import tls_failure
@@ -122,59 +122,18 @@ class ClientPool:
     @contextmanager
     def translate_errors(self) -> Iterator[None]:
         """Raise ``BackendUnavailable`` (or ``BackendError``) instead of redis-py's errors."""
-        try:
+        with self.errors.translated():
             yield
-        except UNAVAILABLE as exc:
-            message = _("Redis at {where} did not answer ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=_short(exc))
-            ) from exc
-        except (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError) as exc:
-            failure = tls_failure(self.url, exc)
-            if failure is not None:
-                message = _(
-                    "TLS with Redis at {where} failed ({error}). Check the CA file "
-                    "(ssl_ca_certs), that the URL's host is one the server's certificate names, "
-                    "and the client certificate (ssl_certfile, ssl_keyfile)."
-                )
-                raise BackendUnavailable(
-                    format_lazy(message, where=self.where, error=failure)
-                ) from exc
-            message = _("Redis at {where} did not answer ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=_short(exc))
-            ) from exc
-        except redis.RedisError as exc:
-            if isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command" in str(exc):
-                message = _(
-                    "Redis at {where} is full (maxmemory reached) and refused to write. Free "
-                    "memory or raise maxmemory, then try again."
-                )
-                raise BackendFull(format_lazy(message, where=self.where)) from exc
-            if isinstance(exc, redis.exceptions.NoPermissionError) or any(
-                word in str(exc) for word in REFUSALS
-            ):
-                message = _(
-                    "The board's Redis user at {where} may not run a command the board needs "
-                    "({error}). Give it the rules of docs/redis-acl.md."
-                )
-                raise BackendUnavailable(
-                    format_lazy(message, where=self.where, error=_short(exc))
-                ) from exc
-            message = _("Redis at {where} refused a command ({error}).")
-            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
-        except redis.exceptions.RedisClusterException as exc:  # a command the cluster can't route
-            message = _("Redis at {where} refused a command ({error}).")
-            raise BackendError(format_lazy(message, where=self.where, error=_short(exc))) from exc
-        except ValueError as exc:
-            # Never its text: redis-py's ValueErrors quote the URL they could not read (which
-            # the backend refuses to be created with, see ``url.py``).
-            message = _("Redis at {where} could not be used ({error}).")
-            raise BackendUnavailable(
-                format_lazy(message, where=self.where, error=type(exc).__name__)
-            ) from None
 
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:199] + "\u2026"
+    @property
+    def errors(self) -> RedisErrors:
+        """How this server's errors read: a cluster failing over is not answering, a command
+        it cannot route is refused, and the board's ACL user is told what it lacks."""
+        return RedisErrors(
+            self.where,
+            unavailable=UNAVAILABLE,
+            refused=(redis.exceptions.RedisClusterException,),
+            tls_failure=lambda exc: tls_failure(self.url, exc),
+            acl_words=REFUSALS,
+            acl_message=ACL_REFUSED,
+        )
