@@ -8,8 +8,10 @@ only) runs under one daphne process.
 1. Latency at 1, 50 and 200 concurrent WebSocket clients on the probe's queue page: the
    producer writes ``job.updateProgress({"t": <microseconds since the epoch>})`` (a real
    ``progress`` event through bullmq's script) every 100 ms; each client notes when the
-   progress cell carrying that stamp arrives. All clients run in this process (one asyncio
-   loop), on the same clock as the producer; they share the machine's 2 cores with the board,
+   progress cell carrying that stamp arrives. The producer runs in a process of its own
+   (``producer.py``), so that its stamp is taken right before the event is written, not while
+   it waits for the clients' busy loop. All clients run in this process (one asyncio loop),
+   on the same clock as the producer; they share the machine's 2 cores with the board,
    so the table gives the CPU share (100 % = one core) of the board's daphne process and of
    this client process while the events were sent (each client decodes every frame, parses
    its JSON and looks for the stamp).
@@ -100,13 +102,22 @@ async def latency(
     hear = listener or listen
     tasks = [asyncio.create_task(hear(s, a)) for s, a in zip(sockets, arrivals, strict=True)]
     await asyncio.sleep(3.0)  # snapshots are in, watches announced
-    sent = []
+    producer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("producer.py")),
+        redis_url,
+        str(events),
+        str(interval),
+        *(str(job.id) for job in jobs),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert producer.stdout is not None
+    await producer.stdout.readline()  # "ready"
     wall, board_cpu, clients_cpu = time.monotonic(), cpu_seconds(board_pid), time.process_time()
-    for n in range(events):
-        stamp = int(time.time() * 1_000_000)
-        sent.append(stamp)
-        await jobs[n % JOBS].updateProgress({"t": stamp})
-        await asyncio.sleep(interval)
+    output, _ = await producer.communicate()
+    if producer.returncode != 0:
+        raise RuntimeError("the probe's producer failed")
+    sent: list[int] = json.loads(output)
     await asyncio.sleep(2.0)
     wall = time.monotonic() - wall
     board_share = (cpu_seconds(board_pid) - board_cpu) / wall * 100
