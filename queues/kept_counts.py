@@ -25,6 +25,7 @@ import weakref
 from dataclasses import dataclass
 
 from .backends.base import QueueBackend
+from .backends.reads_behind import behind_context
 from .backends.types import QueueSummary
 
 logger = logging.getLogger("queues")
@@ -80,7 +81,8 @@ class KeptCounts:
         self, backend: QueueBackend, loop: asyncio.AbstractEventLoop, *, behind: bool
     ) -> asyncio.Task[list[QueueSummary]]:
         """The read under way on this loop since the last ``forget``, or a new one. A read
-        behind the requests runs in a context of its own, so it is counted in none of them."""
+        behind the requests runs in a context of its own, so it is counted in none of them, and
+        the backend may split it into shorter calls (``reads_behind``)."""
         generation = self._generations.get(backend, 0)
         read = self._reads.get(backend)
         if (
@@ -90,7 +92,7 @@ class KeptCounts:
             and read.task.get_loop() is loop
         ):
             return read.task
-        context = contextvars.Context() if behind else contextvars.copy_context()
+        context = behind_context() if behind else contextvars.copy_context()
         task = loop.create_task(
             self._keep(backend, loop, generation), name="queueboard-counts", context=context
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from .backends import backends
 from .backends.base import QueueBackend
@@ -21,8 +20,6 @@ from .permissions import (
     on_loop_if_no_io,
     visible_queue_names,
 )
-
-T = TypeVar("T")
 
 
 @dataclass

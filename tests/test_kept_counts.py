@@ -126,3 +126,32 @@ def test_a_read_begun_before_an_action_is_not_kept(r: Any, bullmq_backend: Any) 
         return seen
 
     assert on_one_loop(bullmq_backend, body) == [1, 1, 2]
+
+
+def test_a_read_behind_the_requests_holds_redis_a_slice_at_a_time(
+    r: Any, bullmq_backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One script call per slice of queues behind the requests; a request's own read is one."""
+    from queues.backends.bullmq import reads
+
+    monkeypatch.setattr(reads, "COUNTS_SLICE", 2)
+    for name in ("kept-b", "kept-c", "kept-d", "kept-e"):
+        producers.write_queue_keys(r, name)
+    kept = KeptCounts()
+
+    async def body() -> tuple[int, int, list[str]]:
+        before = count_reads(r)
+        first = await kept.get(bullmq_backend, TTL)  # the request's own: one call
+        inline = count_reads(r) - before
+        await asyncio.sleep(TTL + 0.05)
+        before = count_reads(r)
+        await kept.get(bullmq_backend, TTL)  # answered from the kept counts; a read behind
+        await asyncio.sleep(0.3)
+        behind = count_reads(r) - before
+        again = await kept.get(bullmq_backend, TTL)
+        assert [q.counts for q in again] == [q.counts for q in first]
+        return inline, behind, [q.name for q in again]
+
+    inline, behind, names = on_one_loop(bullmq_backend, body)
+    assert (inline, behind) == (1, 3)  # five queues: slices of 2, 2 and 1
+    assert names == ["kept", "kept-b", "kept-c", "kept-d", "kept-e"]

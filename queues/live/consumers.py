@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Hashable
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -60,7 +60,6 @@ from .sessions import LOGOUT_MESSAGE, session_digest, session_users
 from .watches import FLOW
 
 logger = logging.getLogger("queues.live")
-T = TypeVar("T")
 
 #: Close codes once accepted. daphne (autobahn) lets an application send only 1000 and
 #: 3000-4999, so these are the standard codes in the 4000s: 4008 as 1008, policy violation.

@@ -16,6 +16,7 @@ from ...states import JobState
 from .. import InvalidBackendURL
 from ..base import QueueBackend
 from ..errors import JobNotFound, QueueNotFound, WorkersUnavailable
+from ..reads_behind import reading_behind
 from ..types import (
     FlowTree,
     JobDetail,
@@ -26,6 +27,7 @@ from ..types import (
     SearchScope,
     WorkerInfo,
 )
+from . import reads
 from .acl import BullMQACLMixin
 from .actions import BullMQActionsMixin
 from .change_feed import BullMQChangeFeedMixin
@@ -150,7 +152,13 @@ class BullMQBackend(
         with self.pool.translate_errors():
             await self._check_acl(client.redis)
             names = await self.discovery.names(client.redis)
-            counts = await read_counts(client.redis, self.prefix, names, self.states)
+            counts = await read_counts(
+                client.redis,
+                self.prefix,
+                names,
+                self.states,
+                slice_size=reads.COUNTS_SLICE if reading_behind() else None,
+            )
         return [self._summary(name, row) for name, row in zip(names, counts, strict=True)]
 
     async def get_queue(self, name: str) -> QueueSummary:

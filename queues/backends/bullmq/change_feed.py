@@ -35,7 +35,7 @@ from ..changes import (
 from ..types import QueueSummary
 from .events import ENTERS, QueueEvents, fold
 from .keys import NEWEST_FIRST, QueueKeys
-from .reads import read_counts
+from .reads import COUNTS_SLICE, read_counts
 
 if TYPE_CHECKING:
     from .backend import BullMQBackend
@@ -200,7 +200,10 @@ class BullMQChangeFeed:
     async def _summaries(
         self, client: redis.asyncio.Redis, names: list[str]
     ) -> dict[str, QueueSummary]:
-        rows = await read_counts(client, self.backend.prefix, names, self.backend.states)
+        # Nobody waits for the live reader: its reads hold Redis a few milliseconds at a time.
+        rows = await read_counts(
+            client, self.backend.prefix, names, self.backend.states, slice_size=COUNTS_SLICE
+        )
         return {
             name: QueueSummary(
                 backend=self.backend.alias,

@@ -17,6 +17,9 @@ from .pipeline import reply_text
 
 #: A schedule's next run this late with its job still waiting is overdue (as on its pages).
 OVERDUE_GRACE_MS = 60_000
+#: Queues per counts script call in a read behind the requests (``reads_behind``): about 5,000
+#: commands, a few milliseconds of the server at a time.
+COUNTS_SLICE = 500
 
 #: Most bytes of data, progress and failure reason returned per job in a list page.
 PAGE_VALUE_CAP = 64 * 1024
@@ -54,14 +57,26 @@ class QueueCounts:
 
 
 async def read_counts(
-    client: redis.asyncio.Redis, prefix: str, names: Sequence[str], states: Sequence[JobState]
+    client: redis.asyncio.Redis,
+    prefix: str,
+    names: Sequence[str],
+    states: Sequence[JobState],
+    *,
+    slice_size: int | None = None,
 ) -> list[QueueCounts]:
     """Counts of ``states`` (each of them, in their order) and the paused flag of every queue
-    in ``names``: one script call.
+    in ``names``: one script call, or with ``slice_size`` one call per that many queues, one
+    after the other, so that Redis serves its other clients in between.
 
     A script rather than a pipeline: the server does the per-queue work and answers one string,
     so the cost on our side does not grow by nine parsed replies per queue.
     """
+    if slice_size and len(names) > slice_size:
+        result = []
+        for start in range(0, len(names), slice_size):
+            chunk = names[start : start + slice_size]
+            result += await read_counts(client, prefix, chunk, states)
+        return result
     if not names:
         return []
     layout = ",".join(
