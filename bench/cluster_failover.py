@@ -52,6 +52,7 @@ import fault_board
 import redis
 import views_vs_bull_board as views
 
+from tests.fixtures_bullmq import jobs_by_state
 from tests.redis_cluster import ClusterSetup, start_cluster
 
 PREFIX = "{bull}"
@@ -65,10 +66,6 @@ ACTIVE = ("queued", "running", "cancelling")
 #: How long a board may take to answer 200 again after a failover starts.
 RECOVERY_S = 10.0
 MOST_RATIO = 2.0
-STATE_KEYS = {
-    "active": "list", "wait": "list", "paused": "list", "prioritized": "zset",
-    "waiting-children": "zset", "delayed": "zset", "completed": "zset", "failed": "zset",
-}  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -414,32 +411,11 @@ class Retry:
 
 def where_jobs_are(cluster: ClusterSetup, queue: str) -> dict[str, list[str]]:
     """Job id -> every state key holding it (a healthy queue has exactly one per job)."""
-    base = f"{PREFIX}:{queue}:"
     client = redis.RedisCluster(host="127.0.0.1", port=cluster.ports[0], decode_responses=True)
-    found: dict[str, list[str]] = {}
     try:
-        for name, kind in STATE_KEYS.items():
-            key = base + name
-            members = client.lrange(key, 0, -1) if kind == "list" else client.zrange(key, 0, -1)
-            for job_id in members:
-                found.setdefault(str(job_id), []).append(name)
+        return jobs_by_state(client, PREFIX, queue)
     finally:
         client.close()
-    return found
-
-
-def poll_run(board: fault_board.Board, run_id: str, until: Any, limit: float) -> dict[str, Any]:
-    """The run as ``/api/runs/<id>`` reads it, polled every 50 ms until ``until(run)``."""
-    deadline = time.monotonic() + limit
-    run: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        answer = board.get(f"/api/runs/{run_id}")
-        if answer.status == 200:
-            run = answer.json()["run"]
-            if until(run):
-                break
-        time.sleep(0.05)
-    return run
 
 
 def retry_during_failover(board: Served, cluster: ClusterSetup, how: str, jobs: int) -> Retry:
@@ -453,15 +429,19 @@ def retry_during_failover(board: Served, cluster: ClusterSetup, how: str, jobs: 
     if answer.status != 202:
         raise RuntimeError(f"retry-all answered {answer.status}: {answer.text[:300]}")
     run_id = answer.json()["run"]["id"]
-    run = poll_run(admin, run_id, lambda r: r["done"] > 0 or r["status"] not in ACTIVE, 60)
+    run = fault_board.poll_run(
+        admin, run_id, lambda r: r["done"] > 0 or r["status"] not in ACTIVE, 60, every=0.05
+    )
     result.done_at_switch, result.status_at_switch = run["done"], run["status"]
     if how == "failover":
         old, _new = cluster.failover(SLOT_KEY)
     else:
         old, _new = cluster.kill_primary(SLOT_KEY)
-    run = poll_run(admin, run_id, lambda r: True, 10)
+    run = fault_board.poll_run(admin, run_id, lambda r: True, 10, every=0.05)
     result.done_after_switch, result.status_after_switch = run["done"], run["status"]
-    result.run = poll_run(admin, run_id, lambda r: r["status"] not in ACTIVE, 180)
+    result.run = fault_board.poll_run(
+        admin, run_id, lambda r: r["status"] not in ACTIVE, 180, every=0.05
+    )
     result.seconds = time.monotonic() - started
     result.placed = where_jobs_are(cluster, queue)
     if how == "kill":

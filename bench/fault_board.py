@@ -221,3 +221,20 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def poll_run(
+    board: Board, run_id: str, until: Any, limit: float, every: float = 0.1
+) -> dict[str, Any]:
+    """The run as ``/api/runs/<id>`` reads it, polled every ``every`` seconds until
+    ``until(run)`` or ``limit`` seconds have passed (then the last run read)."""
+    deadline = time.monotonic() + limit
+    run: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        answer = board.get(f"/api/runs/{run_id}")
+        if answer.status == 200:
+            run = answer.json()["run"]
+            if until(run):
+                return run
+        time.sleep(every)
+    return run

@@ -37,6 +37,7 @@ from fault_board import (
     fault_env,
     kill_redis,
     median,
+    poll_run,
     restart_redis,
     start_board,
     start_durable_redis,
@@ -187,19 +188,6 @@ def scenario_a(board: Board, server: RedisServer) -> list[str]:
 
 
 # -- b. Redis killed during a bulk retry of 100,000 jobs -----------------------------------------
-
-
-def poll_run(board: Board, run_id: str, until: Any, limit: float) -> dict[str, Any]:
-    deadline = time.monotonic() + limit
-    run: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        answer = board.get(f"/api/runs/{run_id}")
-        if answer.status == 200:
-            run = answer.json()["run"]
-            if until(run):
-                return run
-        time.sleep(0.1)
-    return run
 
 
 def scenario_b(board: Board, server: RedisServer, jobs: int) -> list[str]:

@@ -185,18 +185,36 @@ STATE_KEY_TYPES = {
 }  # fmt: skip
 
 
-def where_jobs_are(url: str, queue: str) -> dict[str, list[str]]:
-    """Job id -> every state key holding it (a healthy queue has exactly one per job)."""
-    r = redis.Redis.from_url(url, decode_responses=True)
-    base = f"{bullmq_producers.PREFIX}:{queue}:"
+def jobs_by_state(client: Any, prefix: str, queue: str) -> dict[str, list[str]]:
+    """Job id -> every state key holding it (a healthy queue has exactly one per job), read
+    through ``client`` (a Redis or a RedisCluster client that decodes replies)."""
+    base = f"{prefix}:{queue}:"
     found: dict[str, list[str]] = {}
+    for name, key_type in STATE_KEY_TYPES.items():
+        key = base + name
+        members = client.lrange(key, 0, -1) if key_type == "list" else client.zrange(key, 0, -1)
+        for job_id in members:
+            found.setdefault(str(job_id), []).append(name)
+    return found
+
+
+def where_jobs_are(url: str, queue: str) -> dict[str, list[str]]:
+    """``jobs_by_state`` of ``queue`` on the Redis at ``url`` under the usual prefix."""
+    r = redis.Redis.from_url(url, decode_responses=True)
     try:
-        for name, key_type in STATE_KEY_TYPES.items():
-            members = (
-                r.lrange(base + name, 0, -1) if key_type == "list" else r.zrange(base + name, 0, -1)
-            )
-            for job_id in members:
-                found.setdefault(job_id, []).append(name)
+        return jobs_by_state(r, bullmq_producers.PREFIX, queue)
     finally:
         r.close()
-    return found
+
+
+def configure_bullmq(settings: Any, options: dict[str, Any]) -> Any:
+    """The ``bullmq`` backend with these OPTIONS beside the test settings' others."""
+    entry = {
+        "BACKEND": "queues.backends.bullmq.BullMQBackend",
+        "LABEL": "BullMQ",
+        "OPTIONS": options,
+    }
+    settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "bullmq": entry}
+    from queues.backends import backends
+
+    return backends["bullmq"]

@@ -23,7 +23,7 @@ from queues.backends.bullmq.cluster import hash_tag
 from queues.states import JobState
 from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant, queue_action, wait_for_run
 from tests.bullmq_producers import HOUR_MS, job_hash, processor, wait_for
-from tests.fixtures_bullmq import STATE_KEY_TYPES
+from tests.fixtures_bullmq import jobs_by_state
 from tests.redis_cluster import ClusterSetup, start_cluster
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,19 +128,12 @@ def write_failed(cluster: ClusterSetup, queue: str, count: int) -> list[str]:
 
 
 def where_jobs_are(cluster: ClusterSetup, queue: str) -> dict[str, list[str]]:
-    """Job id -> every state key holding it (a healthy queue has exactly one per job)."""
-    base = f"{PREFIX}:{queue}:"
+    """Job id -> every state key holding it, read through the cluster."""
     client = redis.RedisCluster(host="127.0.0.1", port=cluster.ports[0], decode_responses=True)
-    found: dict[str, list[str]] = {}
     try:
-        for name, key_type in STATE_KEY_TYPES.items():
-            key = base + name
-            members = client.lrange(key, 0, -1) if key_type == "list" else client.zrange(key, 0, -1)
-            for job_id in members:
-                found.setdefault(job_id, []).append(name)
+        return jobs_by_state(client, PREFIX, queue)
     finally:
         client.close()
-    return found
 
 
 def pages(ids: dict[str, list[str]]) -> list[str]:

@@ -21,7 +21,7 @@ from queues.backends.bullmq.sentinel import parse_sentinel_url
 from queues.backends.bullmq.url import check_url, describe_url
 from tests import bullmq_producers as producers
 from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant
-from tests.fixtures_bullmq import where_jobs_are, write_finished_jobs
+from tests.fixtures_bullmq import configure_bullmq, where_jobs_are, write_finished_jobs
 from tests.redis_sentinel import SentinelSetup, start_sentinel_setup
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,18 +64,6 @@ def tls_options(setup: SentinelSetup, **extra: Any) -> dict[str, Any]:
     }
 
 
-def configure(settings: Any, options: dict[str, Any]) -> Any:
-    entry = {
-        "BACKEND": "queues.backends.bullmq.BullMQBackend",
-        "LABEL": "BullMQ",
-        "OPTIONS": options,
-    }
-    settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "bullmq": entry}
-    from queues.backends import backends
-
-    return backends["bullmq"]
-
-
 @pytest.fixture
 def clean(sentinels: SentinelSetup) -> SentinelSetup:
     redis.Redis.from_url(master_url(sentinels)).flushall()
@@ -115,7 +103,7 @@ def test_the_servers_speak_only_tls(sentinels: SentinelSetup) -> None:
 def test_reads_and_actions_reach_the_master_over_tls(
     clean: SentinelSetup, settings: Any, operator: Client
 ) -> None:
-    backend = configure(settings, tls_options(clean))
+    backend = configure_bullmq(settings, tls_options(clean))
     assert backend.check() == []
     ids = asyncio.run(producers.seed_python_queue(master_url(clean), Q))
     overview = operator.get(reverse("queues:overview"))
@@ -134,7 +122,7 @@ def test_reads_and_actions_reach_the_master_over_tls(
 def test_a_failover_is_followed_over_tls(
     clean: SentinelSetup, settings: Any, operator: Client
 ) -> None:
-    configure(settings, tls_options(clean))
+    configure_bullmq(settings, tls_options(clean))
     write_finished_jobs(master_url(clean), "many", 50)
     queue_page = reverse("queues:queue", args=["bullmq", "many"]) + "?state=failed"
     assert operator.get(queue_page).status_code == 200
@@ -159,7 +147,7 @@ def test_the_live_reader_connects_through_tls_sentinels(
     from queues.live.feed_follower import WatchedBy
     from queues.live.watches import Watches
 
-    backend = configure(settings, tls_options(clean))
+    backend = configure_bullmq(settings, tls_options(clean))
     asyncio.run(producers.seed_python_queue(master_url(clean), Q))
 
     async def names() -> list[str]:
@@ -184,7 +172,7 @@ def test_a_wrong_ca_is_a_clear_503_and_a_check_warning(
         ssl_ca_certs=str(sentinels.tls.other_ca),
         sentinel_password=SENTINEL_SECRET,
     )
-    backend = configure(settings, options)
+    backend = configure_bullmq(settings, options)
     (warning,) = backend.check()
     assert warning.level == checks.WARNING
     assert "TLS with Redis at qbmaster via Sentinel" in warning.msg, warning.msg

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests import bullmq_producers as producers
 from tests.actions_helpers import ALL_ACTION_PERMISSIONS, grant, queue_action, wait_for_run
-from tests.fixtures_bullmq import run, where_jobs_are, write_finished_jobs
+from tests.fixtures_bullmq import configure_bullmq, run, where_jobs_are, write_finished_jobs
 from tests.redis_tls import TLSRedis, start_tls_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,18 +45,6 @@ def seed_url(server: TLSRedis) -> str:
     return f"{server.url()}?{query}"
 
 
-def configure(settings: Any, options: dict[str, Any]) -> Any:
-    entry = {
-        "BACKEND": "queues.backends.bullmq.BullMQBackend",
-        "LABEL": "BullMQ",
-        "OPTIONS": options,
-    }
-    settings.QUEUEBOARD_BACKENDS = {**settings.QUEUEBOARD_BACKENDS, "bullmq": entry}
-    from queues.backends import backends
-
-    return backends["bullmq"]
-
-
 @pytest.fixture
 def clean(tls_redis: TLSRedis) -> TLSRedis:
     tls_redis.client().flushall()
@@ -70,7 +58,7 @@ def operator(client: Client, staff_user: Any) -> Client:
 
 
 def test_reads_and_actions_over_tls(clean: TLSRedis, settings: Any, operator: Client) -> None:
-    backend = configure(settings, clean.options())
+    backend = configure_bullmq(settings, clean.options())
     assert backend.check() == []
     ids = asyncio.run(producers.seed_python_queue(seed_url(clean), Q))
     page = operator.get(reverse("queues:queue", args=["bullmq", Q]) + "?state=failed")
@@ -89,7 +77,7 @@ def test_reads_and_actions_over_tls(clean: TLSRedis, settings: Any, operator: Cl
 
 
 def test_schedules_over_tls(clean: TLSRedis, settings: Any) -> None:
-    backend = configure(settings, clean.options())
+    backend = configure_bullmq(settings, clean.options())
     asyncio.run(producers.seed_python_scheduler(seed_url(clean)))
     removed = run(backend, backend.remove_schedule("py-sched", "hourly-report"))
     assert removed.id == "hourly-report"
@@ -113,7 +101,7 @@ def test_tls_failures_are_a_clear_503(
         options["url"] = clean.url("127.0.0.1")
     else:
         del options["ssl_certfile"], options["ssl_keyfile"]
-    backend = configure(settings, options)
+    backend = configure_bullmq(settings, options)
     overview = reverse("queues:overview")  # the other backends' queues are still shown
     for url in (overview, reverse("queues:queue", args=["bullmq", Q])):
         response = operator.get(url)
@@ -156,7 +144,7 @@ def test_the_live_reader_connects_over_tls(clean: TLSRedis, settings: Any) -> No
     from queues.live.feed_follower import WatchedBy
     from queues.live.watches import Watches
 
-    backend = configure(settings, clean.options())
+    backend = configure_bullmq(settings, clean.options())
     asyncio.run(producers.seed_python_queue(seed_url(clean), Q))
 
     async def names() -> list[str]:
