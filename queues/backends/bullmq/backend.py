@@ -159,14 +159,14 @@ class BullMQBackend(
                 self.states,
                 slice_size=reads.COUNTS_SLICE if reading_behind() else None,
             )
-        return [self._summary(name, row) for name, row in zip(names, counts, strict=True)]
+        return [self.summary_of(name, row) for name, row in zip(names, counts, strict=True)]
 
     async def get_queue(self, name: str) -> QueueSummary:
         client = self.pool.get()
         with self.pool.translate_errors():
             await self._require_queue(client.redis, name)
             (row,) = await read_counts(client.redis, self.prefix, [name], self.states)
-        return self._summary(name, row)
+        return self.summary_of(name, row)
 
     async def list_jobs(self, query: JobQuery) -> JobPage:
         if query.state not in self.states:
@@ -269,8 +269,9 @@ class BullMQBackend(
         if not await self.discovery.knows(client, name):
             raise QueueNotFound(self.alias, name)
 
-    def _summary(self, name: str, row: Any) -> QueueSummary:
-        """``row``: read for ``self.states``, so its counts are already every state in order."""
+    def summary_of(self, name: str, row: Any) -> QueueSummary:
+        """The summary of ``name`` from its ``read_counts`` row (read for ``self.states``, so its
+        counts are already every state in order)."""
         return QueueSummary(
             backend=self.alias,
             name=name,

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import redis.asyncio
 
 from ...states import JobState
-from ..base import ordered_counts
 from ..changes import (
     ChangeEvent,
     ChangeFeed,
@@ -205,15 +204,7 @@ class BullMQChangeFeed:
             client, self.backend.prefix, names, self.backend.states, slice_size=COUNTS_SLICE
         )
         return {
-            name: QueueSummary(
-                backend=self.backend.alias,
-                name=name,
-                counts=ordered_counts(self.backend.states, row.counts),
-                paused=row.paused,
-                problem=row.problem,
-                schedules_overdue=row.schedules_overdue,
-            )
-            for name, row in zip(names, rows, strict=True)
+            name: self.backend.summary_of(name, row) for name, row in zip(names, rows, strict=True)
         }
 
     async def _resynced(self, client: redis.asyncio.Redis, names: list[str]) -> list[ChangeEvent]:
