@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on Django 5.2 only
         task,
         task_backends,
     )
-    from django_tasks.exceptions import (  # type: ignore[assignment,unused-ignore]
+    from django_tasks.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
         InvalidTaskBackendError as InvalidTaskBackend,
     )
 

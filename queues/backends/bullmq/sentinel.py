@@ -132,16 +132,23 @@ class AsyncSentinel(redis.asyncio.sentinel.Sentinel):
 
 
 def _master_in(
-    manager: Any, masters: dict[str, Any], service_name: str, index: int
+    manager: Any,
+    masters: dict[str, dict[str, Any]] | list[dict[str, Any]],
+    service_name: str,
+    index: int,
 ) -> tuple[str, int] | None:
     """The master's address if the Sentinel at ``index`` knows it up, as redis-py reads it
-    (that Sentinel is then asked first next time)."""
+    (that Sentinel is then asked first next time). redis-py 8.2 types the reply as a list of
+    states as well as a dict of them by name; both are read."""
+    if isinstance(masters, list):
+        masters = {str(state.get("name")): state for state in masters}
     state = masters.get(service_name)
     if not state or not manager.check_master_state(state, service_name):
         return None
     sentinels = manager.sentinels
     sentinels[0], sentinels[index] = sentinels[index], sentinels[0]
-    return state["ip"], state["port"]
+    forced_ip = getattr(manager, "_force_master_ip", None)
+    return (forced_ip if forced_ip is not None else state["ip"]), state["port"]
 
 
 def _reason(sentinel: Any, exc: BaseException) -> str:
