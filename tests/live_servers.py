@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,13 @@ class Daphne:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    #: How daphne is started (before ``-p PORT APP``).
+    command: list[str] = field(default_factory=lambda: list(DAPHNE))
 
     def start(self) -> Daphne:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [*DAPHNE, "-p", str(self.port), "tests.browser.asgi:application"],
+                [*self.command, "-p", str(self.port), "tests.browser.asgi:application"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
@@ -98,6 +100,7 @@ def daphne(
     channel_redis: str | None = None,
     live: dict[str, Any] | None = None,
     extra_env: dict[str, str] | None = None,
+    command: list[str] | None = None,
 ) -> Daphne:
     """A daphne (not started) on ``port`` against the pytest database and ``redis_url``."""
     from django.db import connection
@@ -117,4 +120,7 @@ def daphne(
     if channel_redis:
         env["CHANNEL_REDIS_URL"] = channel_redis
     log = Path(tempfile.mkdtemp(prefix="qb-daphne-")) / "daphne.log"
-    return Daphne(url=f"http://127.0.0.1:{port}", port=port, env=env, log=log)
+    board = Daphne(url=f"http://127.0.0.1:{port}", port=port, env=env, log=log)
+    if command is not None:
+        board.command = command
+    return board

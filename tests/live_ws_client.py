@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 from urllib.parse import urlsplit
 
@@ -33,10 +34,18 @@ class WsClient:
         cookie: str | None = None,
         origin: str | None = None,
         language: str | None = None,
+        receive_buffer: int | None = None,
     ) -> WsClient:
+        """``receive_buffer``: the socket's receive buffer (SO_RCVBUF) in bytes, set before it
+        connects, so that a client that stops reading (``pause``) soon fills the server's."""
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        reader, writer = await asyncio.open_connection(host, port, limit=2**24)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=2**24)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [
             f"GET {parts.path or '/'} HTTP/1.1",
@@ -59,6 +68,13 @@ class WsClient:
             writer.close()
             raise Refused(status.decode(errors="replace"))
         return cls(reader, writer)
+
+    def pause(self) -> None:
+        """Stop reading from the socket (what arrives stays in the kernel's buffers)."""
+        self.writer.transport.pause_reading()  # type: ignore[attr-defined]
+
+    def resume(self) -> None:
+        self.writer.transport.resume_reading()  # type: ignore[attr-defined]
 
     async def _frame(self) -> tuple[int, bool, bytes]:
         first, second = await self.reader.readexactly(2)

@@ -49,6 +49,7 @@ from ..sidebar_count import sidebar_count
 from ..states import JobState
 from . import groups, render
 from .caps import socket_counts
+from .daphne_frames import SocketWriter, socket_writer
 from .frame_send import frame_send
 from .hub import Hub, hub
 from .languages import localized
@@ -74,6 +75,10 @@ OVERLOADED = 4013  # too many texts held for this socket: reconnect (and resynch
 MAX_HELD = 1000
 #: Queues of a flow whose moves a job page follows at most.
 MAX_FLOW_QUEUES = 50
+#: The largest text sent (UTF-8 bytes), unless the server's limit is lower: daphne's default
+#: (autobahn applies it to what daphne sends, too). A larger update (a job page with megabytes
+#: of logs) is replaced by a resync, and the page reads its regions over HTTP.
+MAX_TEXT_BYTES = 1024 * 1024
 
 
 class Refused(Exception):
@@ -88,6 +93,15 @@ def encode(content: str = "", **data: Any) -> str:
     if data:
         message["qb"] = data
     return json.dumps(message, separators=(",", ":")) if message else ""
+
+
+#: What replaces a text over the size limit.
+OVERSIZED = encode(resync=True)
+
+
+def oversized(text: str, limit: int) -> bool:
+    """Whether ``text`` is more than ``limit`` bytes in UTF-8 (encoded only when it may be)."""
+    return len(text) * 4 > limit and len(text.encode("utf-8")) > limit
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -137,6 +151,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.base_send = send
         #: Where frames go: beneath channels' session wrapper (``frame_send``).
         self.frame_send = frame_send(send)
+        #: Under daphne, frames go straight to the socket where they can (``daphne_frames``).
+        self.socket: SocketWriter | None = socket_writer(self.frame_send)
         #: The page's language: its snapshot and what the hub forwards to it speak it.
         self.language = scope_language(scope)
         try:
@@ -374,7 +390,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def push(self, content: str = "", **data: Any) -> None:
         text = encode(content, **data)
         if text:
-            await self.send(text_data=text)
+            await self._write(text)
 
     async def forward(self, text: str) -> None:
         """Called by the hub: write ``text``, or hold it until the snapshot has gone or the
@@ -404,7 +420,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.held = None
 
     async def _write(self, text: str) -> None:
-        await self.frame_send({"type": "websocket.send", "text": text})
+        limit = MAX_TEXT_BYTES if self.socket is None else self.socket.limit(MAX_TEXT_BYTES)
+        if oversized(text, limit):
+            logger.info("Live update over %s bytes not sent: the page reads it over HTTP", limit)
+            text = OVERSIZED
+        if self.socket is None or not self.socket.write(text):
+            await self.frame_send({"type": "websocket.send", "text": text})
 
 
 def page_options(scope: dict[str, Any]) -> OverviewOptions:
