@@ -22,8 +22,8 @@ KEEP_SECONDS = 30.0
 #: Queues kept at most (emptied beyond).
 MAX_KEPT = 10_000
 Points = list[tuple[int, int]]
-#: (alias, queue) -> (when read, points).
-_kept: dict[tuple[str, str], tuple[float, Points]] = {}
+#: (alias, queue) -> (when read, points, their version).
+_kept: dict[tuple[str, str], tuple[float, Points, object]] = {}
 
 
 def kept(alias: str, queue: str) -> Points | None:
@@ -32,8 +32,14 @@ def kept(alias: str, queue: str) -> Points | None:
 
 
 def version(alias: str, queue: str) -> object:
+    """What the kept points of a queue are, for keys: None when there are none or all are 0
+    (the row draws no sparkline). Worked out once when they are read, not per row drawn."""
     found = _kept.get((alias, queue))
-    return tuple(found[1]) if found is not None and any(c or f for c, f in found[1]) else None
+    return found[2] if found is not None else None
+
+
+def _version_of(points: Points) -> object:
+    return tuple(points) if any(c or f for c, f in points) else None
 
 
 def _read(wanted: Sequence[tuple[str, str]], now: float) -> dict[tuple[str, str], Points]:
@@ -54,7 +60,7 @@ async def load(queues: Iterable[tuple[str, str]], *, now: float | None = None) -
     if len(_kept) + len(found) > MAX_KEPT:
         _kept.clear()
     for key, points in found.items():
-        _kept[key] = (now, points)
+        _kept[key] = (now, points, _version_of(points))
 
 
 def forget() -> None:

@@ -155,6 +155,12 @@ def excerpt(text: str | None, chars: int = 120) -> str:
 
 
 @register.simple_tag
+def job_row(job: Any, state: Any, preview_chars: int) -> SafeString:
+    """A job list's row, rendered once per what it shows (``fragments.job_row``)."""
+    return fragments.job_row(job, state, preview_chars)
+
+
+@register.simple_tag
 def queue_rows(section: Any) -> SafeString:
     """The overview rows of a backend section's queues, each rendered once per content."""
     prefix = get_script_prefix()
