@@ -14,15 +14,13 @@ from typing import Any
 import redis.asyncio
 
 from ...states import JobState
-from ..flow_drafts import FlowDraft
+from ..flow_drafts import FlowDraft, LevelWalk, path_down
 from ..types import FlowTree, JobRef
 from .client import _lua
 from .keys import QueueKeys
 
-#: Levels walked up to the root, levels read down from it, jobs shown in all.
+#: Levels walked up to the root (``DEPTH`` and ``NODES``: ``flow_drafts``).
 UP = 32
-DEPTH = 12
-NODES = 1000
 
 _STATES = {
     "completed": JobState.COMPLETED,
@@ -67,50 +65,30 @@ class FlowReader:
         start = QueueKeys(self.prefix, queue).job(job_id)
         chain_raw, beyond = await self._up(args=[start, UP])
         chain = [_text(key) for key in chain_raw]
-        #: key -> the key of the next job on the way down to the page's job.
-        path = {chain[i]: chain[i - 1] for i in range(1, len(chain))}
-        pages, described = await self._level(args=[self.prefix + ":", per_node, 0, chain[-1]])
+        _pages, described = await self._level(args=[self.prefix + ":", per_node, 0, chain[-1]])
         root = self._node(described[0])
         if len(chain) == 1 and root.count == 0:
             return None
-        focus_offset = max(focus_page - 1, 0) * per_node
-        frontier, shown, depth, cut = [root], 1, 0, False
-        while frontier:
-            parents = [node for node in frontier if node.count]
-            if depth >= DEPTH or shown >= NODES:
-                # Past the bounds only the way down to the page's job is read.
-                on_way = [node for node in parents if node.key in path or node.key == start]
-                cut = cut or len(on_way) < len(parents)
-                parents = on_way
-            if not parents:
-                break
-            offsets = {node.key: focus_offset if node.key == start else 0 for node in parents}
+
+        async def read_level(parents: list[tuple[str, int]], wanted: list[str]) -> Any:
             args: list[Any] = [self.prefix + ":", per_node, len(parents)]
-            for node in parents:
-                args += [node.key, offsets[node.key]]
-            wanted = [path[node.key] for node in parents if node.key in path]
-            pages, described = await self._level(args=[*args, *wanted])
-            extra = {_text(raw[0]): raw for raw in described}
-            frontier = []
-            for node, (total, unordered, raws) in zip(parents, pages, strict=True):
-                node.count, node.offset, node.unordered = (
-                    int(total),
-                    offsets[node.key],
-                    bool(unordered),
-                )
-                room = max(NODES - shown, 0) if node.key != start else len(raws)
-                node.children = [self._node(raw) for raw in raws[:room]]
-                cut = cut or len(raws) > room
-                on_path = path.get(node.key)
-                if on_path and all(child.key != on_path for child in node.children):
-                    node.children.append(self._node(extra[on_path], pinned=True))
-                shown += len(node.children)
-                frontier += node.children
-            depth += 1
-        current = JobRef(self.alias, queue, job_id)
+            for key, offset in parents:
+                args += [key, offset]
+            return await self._level(args=[*args, *wanted])
+
+        walk = LevelWalk(
+            read_level=read_level,
+            node=self._node,
+            key_of=lambda raw: _text(raw[0]),
+            path=path_down(chain),
+            start=start,
+            per_node=per_node,
+            focus_page=focus_page,
+        )
+        cut = await walk.down_from(root)
         return FlowTree(
             root=root.frozen(),
-            current=current,
+            current=JobRef(self.alias, queue, job_id),
             per_node=per_node,
             root_beyond=bool(int(beyond)),
             cut=cut,

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..flow_drafts import FlowDraft
+from ..flow_drafts import FlowDraft, LevelWalk, path_down
 from ..types import FlowTree, JobRef
 from .decode import text
 from .keys import STATUS_STATES
 
+#: Levels walked up to the top (``DEPTH`` and ``NODES``: ``flow_drafts``).
 UP = 32
-DEPTH = 12
-NODES = 1000
 #: Dependents read and sorted at most per job; a larger set is paged unordered.
 SORT_CAP = 1000
 #: Bytes of a description read (the function's name comes first).
@@ -130,44 +129,32 @@ class RQFlowReader:
         caps = [per_node, SORT_CAP, DESCRIPTION_CAP]
         chain_raw, beyond = await up(keys=[], args=[job_id, UP])
         chain = [text(raw) or "" for raw in chain_raw]
-        #: id -> the id of the next job on the way down to the page's job.
-        path = {chain[i]: chain[i - 1] for i in range(1, len(chain))}
+        path = path_down(chain)
         _pages, described = await level(keys=[], args=[*caps, 0, chain[-1]])
         root = self._node(described[0])
         if len(chain) == 1 and root.count == 0:
             return None
-        focus_offset = max(focus_page - 1, 0) * per_node
-        frontier, shown, depth, cut = [root], 1, 0, False
-        while frontier:
+
+        async def read_level(parents: list[tuple[str, int]], wanted: list[str]) -> Any:
+            args: list[Any] = [*caps, len(parents)]
+            for key, offset in parents:
+                args += [key, offset]
+            return await level(keys=[], args=[*args, *wanted])
+
+        walk = LevelWalk(
+            read_level=read_level,
+            node=self._node,
+            key_of=lambda raw: text(raw[0]) or "",
+            path=path,
+            start=job_id,
+            per_node=per_node,
+            focus_page=focus_page,
             # RQ drops a job's set of dependents once it has enqueued them: a job on the way
             # down to the page's job is read even when its set is gone.
-            parents = [node for node in frontier if node.count or node.key in path]
-            if depth >= DEPTH or shown >= NODES:
-                on_way = [node for node in parents if node.key in path or node.key == job_id]
-                cut = cut or len(on_way) < len(parents)
-                parents = on_way
-            if not parents:
-                break
-            offsets = {node.key: focus_offset if node.key == job_id else 0 for node in parents}
-            args: list[Any] = [*caps, len(parents)]
-            for node in parents:
-                args += [node.key, offsets[node.key]]
-            wanted = [path[node.key] for node in parents if node.key in path]
-            pages, described = await level(keys=[], args=[*args, *wanted])
-            extra = {text(raw[0]) or "": raw for raw in described}
-            frontier = []
-            for node, (total, unordered, raws) in zip(parents, pages, strict=True):
-                node.count, node.unordered = int(total), bool(unordered)
-                node.offset = 0 if node.unordered else offsets[node.key]
-                room = max(NODES - shown, 0) if node.key != job_id else len(raws)
-                node.children = [self._node(raw) for raw in raws[:room]]
-                cut = cut or len(raws) > room
-                on_path = path.get(node.key)
-                if on_path and all(child.key != on_path for child in node.children):
-                    node.children.append(self._node(extra[on_path], pinned=True))
-                shown += len(node.children)
-                frontier += node.children
-            depth += 1
+            expand=lambda node: bool(node.count) or node.key in path,
+            unordered_from_top=True,
+        )
+        cut = await walk.down_from(root)
         return FlowTree(
             root=root.frozen(),
             current=JobRef(self.alias, queue, job_id),
