@@ -46,17 +46,23 @@ TARGET_P95_MS = 100.0
 #: each run: py-spy is not installed by the project), 2026-12-04, AMD EPYC, 2 CPUs.
 WHERE_THE_TIME_GOES = [
     "Where the board's time goes, sampled with py-spy during the first part "
-    "(`py-spy record -p <daphne pid> -d 20 -f raw`, 2026-12-04, this machine): each event is "
-    "one frame per socket, and writing those frames takes about three quarters of the board's "
-    "samples. The hub and the consumers (finding each socket's text, built once per message "
-    "and page type, and handing it to the server) are 4 % of all samples. daphne's reply "
-    "path is 52 %: autobahn building the frame about 21 % (7 % of it formatting the "
-    "arguments of a debug log line on every frame), Twisted taking the bytes and registering "
-    "the socket with the event loop for writing 23 %. Writing them out when the loop runs is "
-    "another 20 % (the send itself 11 %, unregistering the socket 7 %). That is about 85 µs "
-    "of one core per frame here, so a message to 1,000 viewers takes most of the 100 ms "
-    "between two events and the board runs near a full core: what is left to cut is the "
-    "server's per-frame work, not the board's.",
+    "(`py-spy record -p <daphne pid> -d 25 -f raw`, 2026-12-04, this machine): 357 samples "
+    "in 25 s at 100 a second (py-spy leaves idle threads out), about 14 % of a core. Of "
+    "those, the send of each frame to its socket (`socket.send`) is 27 %; the hub and the "
+    "consumers around it (finding each socket's text, built once per message and page type, "
+    "and its frame, built once per text) about 8 %; the live reader 5 %; the thread pool "
+    "23 % and the sockets' opening and closing most of the rest (the clients connect and "
+    "leave within the sampled time).",
+    "",
+    "Before `queues/live/daphne_frames.py`, each frame went through daphne's reply path, "
+    "autobahn's framing (which formats a debug line for every frame) and Twisted's queueing, "
+    "which registers the socket with the event loop for writing and unregisters it after "
+    "the write: about three quarters of the board's time, ~85 µs of a core per frame on the "
+    "slower machine of the last run, where this part gave p50/p95 86.2/361.7 ms with the "
+    "board at 79 % of a core. The same harness at the commit before that change (a2e0673), "
+    "on this machine and in the same hour: p50/p95/max 28.7/48.9/70.8 ms with the board at "
+    "39 % of a core. Now a frame is built once per text and written with one `send` per "
+    "socket when Twisted holds nothing for it (otherwise behind what it holds).",
 ]
 VIEWERS = (0, 2, 200, 1000)
 
