@@ -42,7 +42,7 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,17 +68,6 @@ RECOVERY_S = 10.0
 MOST_RATIO = 2.0
 
 
-@contextlib.contextmanager
-def prefixed(prefix: str) -> Iterator[None]:
-    """``common``'s writers with another key prefix (they read ``common.PREFIX`` when called)."""
-    kept = common.PREFIX
-    common.PREFIX = prefix
-    try:
-        yield
-    finally:
-        common.PREFIX = kept
-
-
 def node_url(port: int) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
@@ -87,21 +76,14 @@ def seed_cluster(cluster: ClusterSetup, names: list[str], per_state: int) -> Non
     """``common.seed_queues`` through the cluster client (one slot: one node's pipeline)."""
     client = cluster.client()
     try:
-        with prefixed(PREFIX):
-            pipe = client.pipeline(transaction=False)
-            for index, name in enumerate(names):
-                common.seed_queue(pipe, name, per_state)
-                if index % 20 == 19:
-                    pipe.execute()
-            pipe.execute()
+        common.seed_queues_with(client, names, per_state, prefix=PREFIX)
     finally:
         client.close()
 
 
 def seed_failed(cluster: ClusterSetup, queue: str, count: int) -> None:
     """``common.seed_many_failed`` on the primary owning the slot (every key is in it)."""
-    with prefixed(PREFIX):
-        common.seed_many_failed(node_url(cluster.owner(SLOT_KEY)), queue, count)
+    common.seed_many_failed(node_url(cluster.owner(SLOT_KEY)), queue, count, prefix=PREFIX)
 
 
 def cluster_keys(cluster: ClusterSetup) -> int:
@@ -496,8 +478,7 @@ def main() -> None:
         single = common.start_redis(stack)
         with common.step(f"seeding {args.queues} queues on each"):
             seed_cluster(cluster, names, PER_STATE)
-            with prefixed(PREFIX):
-                common.seed_queues(single.url, names, PER_STATE)
+            common.seed_queues(single.url, names, PER_STATE, prefix=PREFIX)
         keys = cluster_keys(cluster)
         assert keys == redis.Redis.from_url(single.url).dbsize(), "the two hold different data"
         with common.step("starting the two boards"):

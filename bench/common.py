@@ -137,23 +137,29 @@ def score(state: str, job_id: int, fields: dict[str, str]) -> float:
     return float(fields.get("finishedOn") or fields["timestamp"])
 
 
-def write_meta(pipe: Any, queue: str) -> None:
+def write_meta(pipe: Any, queue: str, prefix: str = PREFIX) -> None:
     """Queue ``queue``'s ``meta`` hash as a Node bullmq 6.7 ``Queue`` writes it."""
     pipe.hset(
-        f"{PREFIX}:{queue}:meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"}
+        f"{prefix}:{queue}:meta", mapping={"opts.maxLenEvents": "10000", "version": "bullmq:6.7.0"}
     )
 
 
-def seed_queue(pipe: Any, queue: str, per_state: int, states: Iterable[str] | None = None) -> None:
+def seed_queue(
+    pipe: Any,
+    queue: str,
+    per_state: int,
+    states: Iterable[str] | None = None,
+    prefix: str = PREFIX,
+) -> None:
     """Queue ``queue`` with ``per_state`` jobs in each state, laid out as BullMQ 6.7 does.
 
     Lists get LPUSH (newest at the head), zsets their BullMQ scores; plus ``meta`` (as a Node
     Queue writes it), the ``id`` counter, a few ``events`` entries and the priority counter.
     Commands go into ``pipe``; the caller executes it.
     """
-    base = f"{PREFIX}:{queue}:"
+    base = f"{prefix}:{queue}:"
     wanted = set(states) if states is not None else {name for name, _ in SEED_STATES}
-    write_meta(pipe, queue)
+    write_meta(pipe, queue, prefix)
     job_id = 0
     for state, is_list in SEED_STATES:
         if state not in wanted:
@@ -179,26 +185,33 @@ def seed_queue(pipe: Any, queue: str, per_state: int, states: Iterable[str] | No
         pipe.xadd(base + "events", {"event": "added", "jobId": str(n + 1), "name": "send-email"})
 
 
-def seed_queues(url: str, names: list[str], per_state: int) -> None:
+def seed_queues(url: str, names: list[str], per_state: int, prefix: str = PREFIX) -> None:
     client = redis.Redis.from_url(url)
     try:
-        pipe = client.pipeline(transaction=False)
-        for index, name in enumerate(names):
-            seed_queue(pipe, name, per_state)
-            if index % 20 == 19:
-                pipe.execute()
-        pipe.execute()
+        seed_queues_with(client, names, per_state, prefix)
     finally:
         client.close()
 
 
-def seed_many_failed(url: str, queue: str, count: int, batch: int = 10_000) -> None:
+def seed_queues_with(client: Any, names: list[str], per_state: int, prefix: str = PREFIX) -> None:
+    """``seed_queue`` for each of ``names`` through ``client``'s pipelines, 20 queues a batch."""
+    pipe = client.pipeline(transaction=False)
+    for index, name in enumerate(names):
+        seed_queue(pipe, name, per_state, prefix=prefix)
+        if index % 20 == 19:
+            pipe.execute()
+    pipe.execute()
+
+
+def seed_many_failed(
+    url: str, queue: str, count: int, batch: int = 10_000, prefix: str = PREFIX
+) -> None:
     """``count`` small failed-job hashes and their ``failed`` zset, in pipelined batches."""
-    base = f"{PREFIX}:{queue}:"
+    base = f"{prefix}:{queue}:"
     client = redis.Redis.from_url(url)
     try:
         pipe = client.pipeline(transaction=False)
-        write_meta(pipe, queue)
+        write_meta(pipe, queue, prefix)
         pipe.set(base + "id", count)
         pipe.xadd(base + "events", {"event": "failed", "jobId": "1", "failedReason": "x"})
         pipe.execute()
