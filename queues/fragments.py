@@ -10,7 +10,8 @@ A job list's row likewise depends only on what it shows of its job (as the viewe
 redaction is applied before), the list's state and preview length, the language, time zone
 and mount, and the relative ages it prints ("3 min ago"), which go into its key as text so
 that a row is drawn again when they move on. Payload texts go into the key only as far as the
-row reads them, and long names or ids as digests, so that keeping rows keeps little else.
+row reads them; a row whose job has a long name or id (shown whole in its titles) is drawn
+every time and not kept, so that what is kept stays small whatever jobs carry.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _JSON: dict[tuple[object, ...], str] = {}
 #: (job content, list, language, time zone, prefix, ages) -> the rendered job row.
 _JOB_ROWS: dict[tuple[object, ...], SafeString] = {}
 ROWS_KEPT = 4096
-#: Texts longer than this go into keys as digests.
+#: Names and ids longer than this are not kept in rows; longer progress texts go into keys as
+#: digests.
 KEY_TEXT_CHARS = 256
 T = TypeVar("T")
 
@@ -102,6 +104,8 @@ def job_row(job: JobSummary, state: object, preview_chars: int) -> SafeString:
         html = render_to_string("queues/partials/job_row.html", context)
         return mark_safe(html)  # noqa: S308 - rendered by the template engine
 
+    if len(job.name) > KEY_TEXT_CHARS or len(job.id) > KEY_TEXT_CHARS:
+        return render()
     key = (
         *_job_content(job, int(preview_chars)),
         state,
@@ -120,9 +124,9 @@ def _job_content(job: JobSummary, preview_chars: int) -> tuple[object, ...]:
     return (
         job.backend,
         job.queue,
-        _short(job.id),
+        job.id,
         job.state,
-        _short(job.name),
+        job.name,
         job.data.text[:read],
         job.data.opaque,
         job.failed_reason[:read] if job.failed_reason else job.failed_reason,

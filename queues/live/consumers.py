@@ -104,6 +104,16 @@ def oversized(text: str, limit: int) -> bool:
     return len(text) * 4 > limit and len(text.encode("utf-8")) > limit
 
 
+_last_oversized: list[str] = []
+
+
+def _log_oversized(text: str, limit: int) -> None:
+    """Say so once per text, not once per viewer it fans out to."""
+    if not _last_oversized or _last_oversized[0] is not text:
+        _last_oversized[:] = [text]
+        logger.info("Live update over %s bytes not sent: the page reads it over HTTP", limit)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """Shared checks and hub membership; subclasses say what they show.
 
@@ -422,7 +432,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _write(self, text: str) -> None:
         limit = MAX_TEXT_BYTES if self.socket is None else self.socket.limit(MAX_TEXT_BYTES)
         if oversized(text, limit):
-            logger.info("Live update over %s bytes not sent: the page reads it over HTTP", limit)
+            _log_oversized(text, limit)
             text = OVERSIZED
         if self.socket is None or not self.socket.write(text):
             await self.frame_send({"type": "websocket.send", "text": text})
