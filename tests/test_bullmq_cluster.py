@@ -303,14 +303,16 @@ def test_workers_are_read_from_every_node(cluster: ClusterSetup, cluster_backend
 
         try:
             await wait_for(named)
-            workers = await cluster_backend.list_workers("served")
-            missing = await cluster_backend.queues_without_workers(["served", "idle"])
+            # The worker opens its connections as it starts: its nodes are counted first, so
+            # that the board's count, read after, has each of them.
             everywhere = await connection(cluster).client_list(target_nodes=RedisCluster.ALL_NODES)
             nodes = sum(
                 1
                 for entries in everywhere.values()
                 if any(e.get("name", "").endswith(":w:w1") for e in entries)
             )
+            workers = await cluster_backend.list_workers("served")
+            missing = await cluster_backend.queues_without_workers(["served", "idle"])
             return workers, missing, nodes
         finally:
             await worker.close(force=True)
