@@ -47,9 +47,10 @@ from .stopping import cancel_and_wait
 logger = logging.getLogger("queues.live")
 #: Group memberships are added again this often: channel layers expire them (a day by default).
 REJOIN_EVERY = 3600.0
-#: Sockets written to between two yields to the loop while one message fans out: the server
-#: sends their frames meanwhile (it writes only when the loop runs), so the first viewers do
-#: not wait for the last, and other requests are served in between.
+#: Sockets written to between two yields to the loop while one message fans out, so that other
+#: requests are served in between, and, on servers that write only when the loop runs (all but
+#: daphne, whose frames ``daphne_frames`` sends at once), the first viewers' frames leave
+#: before the last ones are handed over.
 FAN_OUT_SLICE = 64
 
 Watch = tuple[str, str, str | None]
